@@ -1,0 +1,50 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "hostimg",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "hostimg", targets: ["hostimg"]),
+        .library(name: "HostImgCore", targets: ["HostImgCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        // The executable is a doorway: everything lives in HostImgCLI.
+        .executableTarget(name: "hostimg", dependencies: ["HostImgCLI"]),
+        .target(
+            name: "HostImgCLI",
+            dependencies: [
+                "HostImgCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .target(
+            name: "HostImgCore",
+            dependencies: [.product(name: "Yams", package: "Yams")]
+        ),
+
+        // System libraries: each enters once, through one Swift module that exposes no C types.
+        .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CKmod", pkgConfig: "libkmod", providers: [.apt(["libkmod-dev"])]),
+        .target(name: "Archive", dependencies: ["CArchive"]),
+        .target(name: "Zstd", dependencies: ["CZstd"]),
+        .target(name: "Crypto", dependencies: ["COpenSSL"]),
+        .target(name: "KernelModules", dependencies: ["CKmod"]),
+
+        // `make bench`: lint throughput and process wall time.
+        .executableTarget(name: "hostimg-bench", dependencies: ["HostImgCore", "HostImgCLI"]),
+
+        .testTarget(name: "HostImgCoreTests", dependencies: ["HostImgCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "HostImgCLITests", dependencies: ["HostImgCLI", "HostImgCore"]),
+        .testTarget(name: "ArchiveTests", dependencies: ["Archive", "Zstd"]),
+        .testTarget(name: "ZstdTests", dependencies: ["Zstd"]),
+        .testTarget(name: "CryptoTests", dependencies: ["Crypto"]),
+        .testTarget(name: "KernelModulesTests", dependencies: ["KernelModules"]),
+    ]
+)

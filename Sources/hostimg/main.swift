@@ -1,0 +1,2 @@
+import HostImgCLI
+await HostImg.main()
