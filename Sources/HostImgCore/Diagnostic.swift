@@ -96,3 +96,6 @@ public struct DiagnosticSink: Sendable {
 
     public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
 }
+
+/// A loader that must stop (the file cannot be read at all) throws the diagnostic itself.
+extension Diagnostic: Error {}
