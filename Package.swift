@@ -38,7 +38,10 @@ let package = Package(
         .target(name: "KernelModules", dependencies: ["CKmod"]),
 
         // `make bench`: lint throughput and process wall time.
-        .executableTarget(name: "hostimg-bench", dependencies: ["HostImgCore", "HostImgCLI"]),
+        .executableTarget(
+            name: "hostimg-bench",
+            dependencies: ["HostImgCore", .product(name: "Yams", package: "Yams")]
+        ),
 
         .testTarget(name: "HostImgCoreTests", dependencies: ["HostImgCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "HostImgCLITests", dependencies: ["HostImgCLI", "HostImgCore"]),
