@@ -1,2 +1,3 @@
 import HostImgCLI
-await HostImg.main()
+
+HostImg.main()

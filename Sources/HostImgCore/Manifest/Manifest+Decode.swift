@@ -9,7 +9,9 @@ extension Manifest {
         guard let top = reader.mapping(root, path: "", keys: topLevelKeys) else { return manifest }
         manifest.partial = reader.bool(top["partial"], path: "partial")?.value ?? false
         let required = manifest.partial ? [] : ["image", "kernel"]
-        for key in required where top[key] == nil {
+        let misspelt = Set(top.node.pairs?.compactMap { SchemaReader.closest(to: $0.name, in: topLevelKeys) }
+            .filter { key in top.node.pairs?.contains { $0.name == key } == false } ?? [])
+        for key in required where top[key] == nil && !misspelt.contains(key) {
             reader.sink.error(root.location, "schema.required", "missing required field `\(key)`",
                               hint: "add `\(key):`, or mark a manifest meant only for `extends:` with `partial: true`")
         }

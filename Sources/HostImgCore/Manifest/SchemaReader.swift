@@ -25,16 +25,19 @@ struct SchemaReader {
             typeError(node, path: path, expected: "a mapping")
             return nil
         }
+        // A misspelt required key is reported once, as the unknown key, not also as missing.
+        var suggested = Set<String>()
         for pair in pairs where !keys.contains(pair.name) {
             let place = path.isEmpty ? "at the top level" : "in `\(path)`"
             var hint = "valid keys \(place): \(keys.joined(separator: ", "))"
             if let suggestion = Self.closest(to: pair.name, in: keys) {
                 hint = "did you mean '\(suggestion)'? " + hint
+                suggested.insert(suggestion)
             }
             sink.error(pair.key.location, "schema.unknown-key", "unknown key '\(pair.name)' \(place)", hint: hint)
         }
         let fields = Fields(node: node, path: path)
-        for key in required where fields[key] == nil {
+        for key in required where fields[key] == nil && !suggested.contains(key) {
             let at = node[key]?.location ?? node.location
             sink.error(at, "schema.required", "missing required field `\(fields.path(key))`",
                        hint: "add `\(key):`; see docs/manifest.md")

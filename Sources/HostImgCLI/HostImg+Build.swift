@@ -1,0 +1,71 @@
+import ArgumentParser
+
+extension HostImg {
+    /// `hostimg build MANIFEST`: the image pipeline. Not implemented yet (issues 3 and 4).
+    struct Build: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Build a signed A/B disk image and update bundle from a manifest.",
+            discussion: """
+                Runs the image pipeline: resolve the manifest's packages (pinned by version and \
+                SHA-256 in hostimg.lock), fetch them into a content-addressed cache, unpack them \
+                into a file tree without running maintainer scripts, apply overlays and the \
+                host tuning, prune what a hypervisor host does not need (locales, docs, foreign \
+                binaries, unused kernel modules and firmware), then write the EROFS root, its \
+                dm-verity tree and signature, the initrd and unified kernel image, the GPT disk \
+                image and the signed update bundle.
+
+                Every stage is cached under the hash of its inputs: a rebuild redoes only what \
+                changed, and two builds of the same inputs give the same bytes. No root \
+                privileges, loop devices or namespaces are needed.
+
+                Writes into --output: the disk image, the update bundle, the lock file, an SBOM \
+                and a build report (what was pruned and why).
+
+                Not implemented yet: exits with status 3.
+                """
+        )
+
+        @Argument(
+            help: ArgumentHelp("The manifest (YAML) describing the image.", valueName: "manifest"),
+            completion: .file(extensions: ["yaml", "yml"])
+        )
+        var manifest: String
+
+        @Option(
+            name: [.short, .long],
+            help: ArgumentHelp("Directory the image, bundle, lock file, SBOM and report are written to.", valueName: "dir"),
+            completion: .directory
+        )
+        var output: String = "out"
+
+        @Flag(
+            help: ArgumentHelp(
+                "Fail instead of updating hostimg.lock.",
+                discussion: "Use in CI: the build uses exactly the pinned packages, and a manifest change that needs new pins is an error."
+            )
+        )
+        var locked = false
+
+        @Option(
+            help: ArgumentHelp(
+                "Stop after this stage (each stage's output is cached).",
+                discussion: "Default: bundle (the whole pipeline).",
+                valueName: "stage"
+            )
+        )
+        var stage: BuildStage?
+
+        @Option(
+            help: ArgumentHelp(
+                "Directory of the content-addressed cache (default: $XDG_CACHE_HOME/hostimg, or ~/.cache/hostimg).",
+                valueName: "dir"
+            ),
+            completion: .directory
+        )
+        var cache: String?
+
+        func run() async throws {
+            throw NotImplemented.report("build", "tracked in issues 3 and 4")
+        }
+    }
+}

@@ -1,0 +1,75 @@
+import ArgumentParser
+
+// Option groups shared by subcommands, each shown under its own title in `--help`
+// (as SwiftPM's `Options.swift` does), and the value types options parse into.
+
+/// How `lint` (and later `verify`, `inspect`) prints what it found.
+struct OutputOptions: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "Output format.",
+            discussion: """
+                text: one 'path:line:col: severity: [rule] message' line per finding, then \
+                '  hint: ...'. json: one document (version 1) with files, summary and \
+                diagnostics. sarif: SARIF 2.1.0 for GitHub code scanning. github: workflow \
+                commands that annotate a pull request.
+                """,
+            valueName: "format"
+        )
+    )
+    var format: DiagnosticFormat = .text
+
+    @Option(
+        help: ArgumentHelp(
+            "When to colour text output.",
+            discussion: """
+                auto colours only when standard output is a terminal, NO_COLOR is unset and \
+                TERM is not 'dumb'.
+                """,
+            valueName: "when"
+        )
+    )
+    var color: ColorMode = .auto
+
+    @Flag(name: [.short, .long], help: "Do not print the summary line (text format).")
+    var quiet = false
+}
+
+/// The trust anchor for checking signatures (`verify`, `switch`).
+struct TrustOptions: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "Certificate (PEM) the image and bundle signatures must chain to.",
+            discussion: """
+                Without it, verify checks structure and hashes and reports signatures as \
+                unchecked, and switch uses the certificate built into the running image.
+                """,
+            valueName: "cert"
+        )
+    )
+    var cert: String?
+}
+
+extension DiagnosticFormat: ExpressibleByArgument {}
+extension ColorMode: ExpressibleByArgument {}
+
+/// `build --stage`: where the pipeline stops (ARCHITECTURE.md, "The build pipeline"). Each
+/// stage's output is cached under the hash of its inputs, so a later full build reuses it.
+enum BuildStage: String, CaseIterable, Sendable, ExpressibleByArgument {
+    /// Pin every package by version and SHA-256 into the lock file.
+    case resolve
+    /// Download into the content-addressed cache, verified against the signed index.
+    case fetch
+    /// Unpack, overlay and configure the root tree; prune it.
+    case tree
+    /// Write the EROFS root file system.
+    case rootfs
+    /// Compute the dm-verity hash tree and sign its root hash.
+    case verity
+    /// Build the initrd and the unified kernel image.
+    case boot
+    /// Write the GPT disk image with the ESP and both slots.
+    case image
+    /// Write the signed update bundle (the whole pipeline; the default).
+    case bundle
+}

@@ -1,0 +1,106 @@
+import ArgumentParser
+import Foundation
+import HostImgCore
+import Testing
+
+@testable import HostImgCLI
+
+@Suite("root command and unimplemented subcommands")
+struct CommandTests {
+    @Test(arguments: [
+        (["build", "manifests/hv.yaml"], "build", "tracked in issues 3 and 4"),
+        (["build", "hv.yaml", "-o", "/tmp/out", "--locked", "--stage", "rootfs", "--cache", "/tmp/c"], "build", "tracked in issues 3 and 4"),
+        (["verify", "out/hv.img"], "verify", "tracked in issue 4"),
+        (["verify", "out/hv.bundle", "--cert", "keys/update.crt"], "verify", "tracked in issue 4"),
+        (["inspect", "out/hv.img"], "inspect", "tracked in issue 4"),
+        (["switch", "hv.bundle"], "switch", "planned for a later issue"),
+        (["switch", "hv.bundle", "--dry-run", "--no-kexec", "--cert", "c.pem"], "switch", "planned for a later issue"),
+        (["switch", "hv.bundle", "--no-reboot"], "switch", "planned for a later issue"),
+    ])
+    func notImplementedExitsThree(arguments: [String], command: String, tracking: String) async {
+        let run = await hostimg(arguments)
+        #expect(run.status == 3)
+        #expect(run.standardOutput == "")
+        #expect(run.standardError == "hostimg: `\(command)` is not implemented yet (\(tracking))\n")
+    }
+
+    @Test(arguments: [
+        ["build"],
+        ["build", "hv.yaml", "--stage", "everything"],
+        ["verify"],
+        ["inspect"],
+        ["switch"],
+        ["switch", "b", "--no-reboot", "--no-kexec"],
+        ["frobnicate"],
+    ])
+    func badUsageExitsTwo(arguments: [String]) async {
+        let run = await hostimg(arguments)
+        #expect(run.status == 2)
+        #expect(run.standardOutput == "")
+        #expect(!run.standardError.isEmpty)
+    }
+
+    @Test func buildAcceptsEveryStage() throws {
+        for stage in BuildStage.allCases {
+            let command = try HostImg.parseAsRoot(["build", "hv.yaml", "--stage", stage.rawValue])
+            let build = try #require(command as? HostImg.Build)
+            #expect(build.stage == stage)
+        }
+    }
+
+    @Test func buildOptionsParse() throws {
+        let command = try HostImg.parseAsRoot(["build", "hv.yaml", "-o", "dist", "--locked", "--cache", "/var/cache/h"])
+        let build = try #require(command as? HostImg.Build)
+        #expect(build.manifest == "hv.yaml")
+        #expect(build.output == "dist")
+        #expect(build.locked)
+        #expect(build.cache == "/var/cache/h")
+        #expect(build.stage == nil)
+        let defaults = try #require(try HostImg.parseAsRoot(["build", "hv.yaml"]) as? HostImg.Build)
+        #expect(defaults.output == "out")
+        #expect(!defaults.locked)
+    }
+
+    @Test func versionGoesToStdout() async {
+        let run = await hostimg(["--version"])
+        #expect(run.status == 0)
+        #expect(run.standardOutput == "0.1.0\n")
+        #expect(HostImg.configuration.version == HostImgVersion.current)
+    }
+
+    @Test func helpGoesToStdout() async {
+        let run = await hostimg(["lint", "--help"])
+        #expect(run.status == 0)
+        #expect(run.standardOutput.contains("USAGE: hostimg lint <path> ..."))
+        #expect(run.standardError == "")
+    }
+
+    @Test func rootHelpListsSubcommandsAndExitStatus() {
+        let help = HostImg.helpMessage(columns: 200)
+        for name in ["build", "lint", "verify", "switch", "inspect"] {
+            #expect(help.contains("\n  \(name) "), "root help lists \(name)")
+        }
+        #expect(help.contains("EXIT STATUS"))
+        #expect(help.contains("3  the command is not implemented yet"))
+    }
+
+    @Test(arguments: [
+        (HostImg.Lint.self as ParsableCommand.Type,
+         ["<path> ...", "--format <format>", "--strict", "--hardware <file>", "--previous <manifest>", "--color <when>", "--quiet", "sarif", "github"]),
+        (HostImg.Build.self, ["<manifest>", "-o, --output <dir>", "--locked", "--stage <stage>", "--cache <dir>", "rootfs", "image"]),
+        (HostImg.Verify.self, ["<image-or-bundle>", "--cert <cert>"]),
+        (HostImg.Switch.self, ["<bundle>", "--cert <cert>", "--dry-run", "--no-kexec", "--no-reboot"]),
+        (HostImg.Inspect.self, ["<image>"]),
+    ])
+    func subcommandHelpDocumentsItsArguments(command: ParsableCommand.Type, mentions: [String]) {
+        let help = HostImg.helpMessage(for: command, columns: 200)
+        #expect(help.contains("OVERVIEW: "))
+        #expect(!command.configuration.discussion.isEmpty)
+        for text in mentions {
+            #expect(help.contains(text), "help of \(command.configuration.commandName ?? "?") mentions \(text)")
+        }
+        if command != HostImg.Lint.self {
+            #expect(help.contains("Not implemented yet: exits with status 3."))
+        }
+    }
+}
