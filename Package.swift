@@ -45,9 +45,11 @@ let package = Package(
 
         .testTarget(name: "HostImgCoreTests", dependencies: ["HostImgCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "HostImgCLITests", dependencies: ["HostImgCLI", "HostImgCore"]),
-        .testTarget(name: "ArchiveTests", dependencies: ["Archive", "Zstd"]),
-        .testTarget(name: "ZstdTests", dependencies: ["Zstd"]),
-        .testTarget(name: "CryptoTests", dependencies: ["Crypto"]),
-        .testTarget(name: "KernelModulesTests", dependencies: ["KernelModules"]),
+        // Helpers shared by the test targets: running upstream tools, scratch directories.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "ArchiveTests", dependencies: ["Archive", "Zstd", "TestSupport"]),
+        .testTarget(name: "ZstdTests", dependencies: ["Zstd", "TestSupport"]),
+        .testTarget(name: "CryptoTests", dependencies: ["Crypto", "TestSupport"]),
+        .testTarget(name: "KernelModulesTests", dependencies: ["KernelModules", "TestSupport"]),
     ]
 )
