@@ -8,12 +8,18 @@ let repositoryRoot: String = {
     return url.path
 }()
 
+/// The working directory is one per process and Swift Testing runs tests in parallel: every
+/// test that changes it goes through this lock (recursive, so `inRepository` may nest).
+private let workingDirectoryLock = NSRecursiveLock()
+
 /// Runs `body` with the repository root as the working directory, so diagnostics carry
-/// repository-relative paths.
+/// repository-relative paths. Serialised: see `workingDirectoryLock`.
 func inRepository<T>(_ body: () throws -> T) rethrows -> T {
+    workingDirectoryLock.lock()
+    defer { workingDirectoryLock.unlock() }
     let previous = FileManager.default.currentDirectoryPath
-    FileManager.default.changeCurrentDirectoryPath(repositoryRoot)
-    defer { FileManager.default.changeCurrentDirectoryPath(previous) }
+    _ = FileManager.default.changeCurrentDirectoryPath(repositoryRoot)
+    defer { _ = FileManager.default.changeCurrentDirectoryPath(previous) }
     return try body()
 }
 

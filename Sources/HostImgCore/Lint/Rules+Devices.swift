@@ -17,7 +17,7 @@ extension RuleContext {
         let unsafe = tuning.iommu?.unsafeNoIommu
         if vfio.isInUse {
             let iommuOn = tuning.iommu?.mode.map { $0.value != .off } ?? false
-            if !iommuOn && unsafe?.value != true {
+            if !iommuOn && unsafe?.value != true && !manifest.isInvalid("tuning.iommu.mode") {
                 let at = tuning.iommu?.mode?.location ?? vfio.devices.first?.location ?? vfio.ids.first?.location ?? top
                 sink.error(at, "iommu.required", "vfio-pci is used but the IOMMU is \(tuning.iommu?.mode == nil ? "not configured" : "off")",
                            hint: "set `tuning.iommu.mode` to intel or amd (or write `unsafeNoIommu: true` for DPDK-only hosts, never for passthrough)")
@@ -114,40 +114,38 @@ extension RuleContext {
         }
     }
 
+    /// What the kernel file's command line must leave to the manifest. (The kernel file's own
+    /// rules — `pcie_acs_override`, `hugepages=` order — run when it is decoded.)
     mutating func checkKernelCommandLine() {
-        let rendered = KernelCommandLine.tuningArguments(tuning)
-        if let bad = KernelCommandLine.misorderedHugepages(rendered).first {
-            sink.error(tuning.hugepages?.location ?? top, "hugepages.cmdline-order", "rendered command line has '\(rendered[bad])' without its hugepagesz=")
-        }
         if let kernel {
-            let arguments = kernel.cmdline
-            for index in KernelCommandLine.misorderedHugepages(arguments.map(\.value)) {
-                sink.error(arguments[index].location, "hugepages.cmdline-order",
-                           "'\(arguments[index].value)' does not follow a hugepagesz= of its own",
-                           hint: "write hugepagesz=SIZE right before each hugepages=COUNT (better: use `tuning.hugepages`)")
-            }
-            for argument in arguments {
+            for argument in kernel.cmdline {
                 let name = KernelCommandLine.name(of: argument.value)
-                if name == "pcie_acs_override" {
-                    sink.error(argument.location, "kernel.acs-override",
-                               "pcie_acs_override pretends devices are isolated when they are not; VMs could reach each other's memory",
-                               hint: "remove it; pass through whole IOMMU groups instead")
+                let owner: String?
+                if KernelCommandLine.hugepageParameters.contains(name) {
+                    owner = tuning.hugepages == nil ? nil : "tuning.hugepages"
+                } else if KernelCommandLine.cpuParameters.contains(name) {
+                    owner = tuning.cpus == nil ? nil : "tuning.cpus"
+                } else if KernelCommandLine.iommuParameters.contains(name) {
+                    owner = tuning.iommu == nil ? nil : "tuning.iommu"
+                } else {
+                    owner = nil
                 }
-                let owned: (Set<String>, String, Bool) = KernelCommandLine.hugepageParameters.contains(name) ? (KernelCommandLine.hugepageParameters, "tuning.hugepages", tuning.hugepages != nil)
-                    : KernelCommandLine.cpuParameters.contains(name) ? (KernelCommandLine.cpuParameters, "tuning.cpus", tuning.cpus != nil)
-                    : KernelCommandLine.iommuParameters.contains(name) ? (KernelCommandLine.iommuParameters, "tuning.iommu", tuning.iommu != nil)
-                    : ([], "", false)
-                if owned.2 {
+                if let owner {
                     sink.error(argument.location, "kernel.cmdline-conflict",
-                               "'\(argument.value)' in \(kernel.file) conflicts with `\(owned.1)`, which renders \(name)=",
-                               hint: "remove it from the kernel file; the manifest's `\(owned.1)` sets it")
+                               "'\(argument.value)' in \(kernel.file) conflicts with `\(owner)`, which renders \(name)=",
+                               hint: "remove it from the kernel file; the manifest's `\(owner)` sets it")
                 }
             }
         }
-        if let previous, let mode = tuning.iommu?.mode, let old = previous.tuning.iommu?.mode, old.value != mode.value {
-            sink.error(mode.location, "kexec.iommu-change",
-                       "IOMMU mode changes from \(old.value) (\(previous.file)) to \(mode.value); a kexec switch cannot change it under running VMs",
-                       hint: "keep the IOMMU mode; change it only with a cold reboot and drained VMs")
+        // No `iommu` section renders no IOMMU parameters: that is a mode too ("not set").
+        if let previous, !previous.isInvalid("tuning.iommu.mode"), !manifest.isInvalid("tuning.iommu.mode") {
+            let old = previous.tuning.iommu?.mode?.value
+            let new = tuning.iommu?.mode?.value
+            if old != new {
+                sink.error(tuning.iommu?.mode?.location ?? tuning.iommu?.location ?? top, "kexec.iommu-change",
+                           "IOMMU mode changes from \(old?.rawValue ?? "not set") (\(previous.file)) to \(new?.rawValue ?? "not set"); a kexec switch cannot change it under running VMs",
+                           hint: "keep the IOMMU mode; change it only with a cold reboot and drained VMs")
+            }
         }
     }
 }

@@ -53,7 +53,7 @@ extension RuleContext {
                            "the default hugepage size \(Size.format(defaultSize.value)) has no pool",
                            hint: "set `default:` to one of the pool sizes (\(sizes.sorted().map(Size.format).joined(separator: ", ")))")
             }
-        } else if !hugepages.pools.isEmpty {
+        } else if !hugepages.pools.isEmpty && !manifest.isInvalid("tuning.hugepages.default") {
             sink.error(hugepages.location, "hugepages.default-missing", "hugepage pools are defined but no default size is set",
                        hint: "add `default: 1G` (or 2M) under `tuning.hugepages`")
         }

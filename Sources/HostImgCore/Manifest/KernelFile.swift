@@ -26,7 +26,25 @@ public struct KernelFile: Sendable {
         if let initrd = f["initrd"], let i = reader.mapping(initrd, path: "initrd", keys: ["modules"]) {
             kernel.initrdModules = reader.strings(i["modules"], path: "initrd.modules")
         }
+        kernel.checkCommandLine(into: &reader.sink)
         return kernel
+    }
+}
+
+extension KernelFile {
+    /// Rules on the command line alone (TUNING.md): checked whenever a kernel file is read,
+    /// on its own or through a manifest.
+    func checkCommandLine(into sink: inout DiagnosticSink) {
+        for index in KernelCommandLine.misorderedHugepages(cmdline.map(\.value)) {
+            sink.error(cmdline[index].location, "hugepages.cmdline-order",
+                       "'\(cmdline[index].value)' does not follow a hugepagesz= of its own",
+                       hint: "write hugepagesz=SIZE right before each hugepages=COUNT (better: use the manifest's `tuning.hugepages`)")
+        }
+        for argument in cmdline where KernelCommandLine.name(of: argument.value) == "pcie_acs_override" {
+            sink.error(argument.location, "kernel.acs-override",
+                       "pcie_acs_override pretends devices are isolated when they are not; VMs could reach each other's memory",
+                       hint: "remove it; pass through whole IOMMU groups instead")
+        }
     }
 }
 

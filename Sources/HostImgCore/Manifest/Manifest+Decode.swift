@@ -4,9 +4,10 @@ extension Manifest {
                                "drivers", "locales", "strip", "overlays", "tuning", "disk", "signing"]
 
     /// Decodes an already merged tree (see `ManifestLoader` for `extends:`).
-    static func decode(_ root: YNode, file: String, reader: inout SchemaReader) -> Manifest {
+    /// nil when the document is not a mapping at all (reported); rules need a manifest.
+    static func decode(_ root: YNode, file: String, reader: inout SchemaReader) -> Manifest? {
         var manifest = Manifest(file: file)
-        guard let top = reader.mapping(root, path: "", keys: topLevelKeys) else { return manifest }
+        guard let top = reader.mapping(root, path: "", keys: topLevelKeys) else { return nil }
         manifest.partial = reader.bool(top["partial"], path: "partial")?.value ?? false
         let required = manifest.partial ? [] : ["image", "kernel"]
         let misspelt = Set(top.node.pairs?.compactMap { SchemaReader.closest(to: $0.name, in: topLevelKeys) }
@@ -47,6 +48,7 @@ extension Manifest {
             manifest.signing = Signing(key: decodeKeySource(fields["key"], path: "signing.key", reader: &reader),
                                        certificate: decodeKeySource(fields["certificate"], path: "signing.certificate", reader: &reader))
         }
+        manifest.invalidFields = reader.invalid
         return manifest
     }
 

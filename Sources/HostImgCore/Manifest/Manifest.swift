@@ -22,8 +22,14 @@ public struct Manifest: Sendable {
     public var tuning = Tuning()
     public var disk = Disk()
     public var signing: Signing?
+    /// Fields that were written but did not decode (already reported); see `isInvalid`.
+    public var invalidFields: Set<String> = []
 
     public init(file: String) { self.file = file }
+
+    /// True when `path` (e.g. `tuning.iommu.mode`) was written but did not decode: rules that
+    /// need the value stay silent instead of reporting it as missing.
+    public func isInvalid(_ path: String) -> Bool { invalidFields.contains(path) }
 
     public struct Image: Sendable {
         public var name: Located<String>?

@@ -15,7 +15,7 @@ public struct LoadedManifest: Sendable {
 ///
 /// Merge rules (docs/manifest.md): bases are merged in the order listed, each base's own
 /// bases first, then the manifest itself on top. Mappings merge key by key; the set-like
-/// lists in `unionPaths` are concatenated with repeats dropped (first one wins); every other
+/// lists in `unionPaths` are concatenated, dropping the later file's items the base already has; every other
 /// value — scalars and other lists — is replaced by the later file's. `extends` and `partial`
 /// are never inherited. Every merged value keeps the file and position it was written at.
 public enum ManifestLoader {
@@ -32,7 +32,9 @@ public enum ManifestLoader {
         guard let merged else {
             return LoadedManifest(manifest: nil, kernel: nil, hardware: nil, diagnostics: reader.sink.diagnostics, files: state.files)
         }
-        let manifest = Manifest.decode(merged, file: path, reader: &reader)
+        guard let manifest = Manifest.decode(merged, file: path, reader: &reader) else {
+            return LoadedManifest(manifest: nil, kernel: nil, hardware: nil, diagnostics: reader.sink.diagnostics, files: state.files)
+        }
         var result = LoadedManifest(manifest: manifest, kernel: nil, hardware: nil, diagnostics: [], files: state.files)
 
         if let kernel = manifest.kernel {
@@ -51,9 +53,12 @@ public enum ManifestLoader {
         for overlay in manifest.overlays {
             let overlayPath = resolve(overlay.value, relativeTo: overlay.location.file)
             var isDirectory: ObjCBool = false
-            if !FileManager.default.fileExists(atPath: overlayPath, isDirectory: &isDirectory) || !isDirectory.boolValue {
+            if !FileManager.default.fileExists(atPath: overlayPath, isDirectory: &isDirectory) {
                 reader.sink.error(overlay.location, "ref.overlay", "overlay directory '\(overlay.value)' does not exist (looked for \(overlayPath))",
                                   hint: "overlay paths are relative to the file that names them")
+            } else if !isDirectory.boolValue {
+                reader.sink.error(overlay.location, "ref.overlay", "overlay '\(overlay.value)' is a file; an overlay is a directory copied over the tree",
+                                  hint: "name the directory that holds the files, laid out as in the image (etc/..., usr/...)")
             }
         }
         if let tarball = manifest.base?.tarball {
@@ -69,8 +74,8 @@ public enum ManifestLoader {
 
     private static func load(_ path: String, at reference: Located<String>, rule: String, what: String,
                              reader: inout SchemaReader, files: inout [String]) -> YNode? {
-        guard FileManager.default.fileExists(atPath: path) else {
-            reader.sink.error(reference.location, rule, "\(what) '\(reference.value)' does not exist (looked for \(path))",
+        if let problem = ManifestLoader.fileProblem(path) {
+            reader.sink.error(reference.location, rule, "\(what) '\(reference.value)' \(problem) (looked for \(path))",
                               hint: "paths are relative to the file that names them")
             return nil
         }
@@ -137,8 +142,8 @@ public enum ManifestLoader {
                                    hint: "remove one of the `extends` entries in the cycle")
                         continue
                     }
-                    guard FileManager.default.fileExists(atPath: basePath) else {
-                        sink.error(base.location, "ref.extends", "base manifest '\(base.value)' does not exist (looked for \(basePath))",
+                    if let problem = ManifestLoader.fileProblem(basePath) {
+                        sink.error(base.location, "ref.extends", "base manifest '\(base.value)' \(problem) (looked for \(basePath))",
                                    hint: "`extends` paths are relative to the file that names them")
                         continue
                     }
@@ -157,6 +162,13 @@ public enum ManifestLoader {
         }
     }
 
+    /// Why `path` cannot be read as a YAML file, or nil.
+    static func fileProblem(_ path: String) -> String? {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return "does not exist" }
+        return isDirectory.boolValue ? "is a directory, not a file" : nil
+    }
+
     static func identity(_ path: String) -> String {
         URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
     }
@@ -170,7 +182,7 @@ public enum ManifestLoader {
     static func merge(_ base: YNode, _ top: YNode, path: String) -> YNode {
         switch (base.kind, top.kind) {
         case let (.mapping(basePairs), .mapping(topPairs)):
-            var result = basePairs.filter { $0.name != "extends" && $0.name != "partial" }
+            var result = path.isEmpty ? basePairs.filter { $0.name != "extends" && $0.name != "partial" } : basePairs
             for pair in topPairs {
                 let childPath = path.isEmpty ? pair.name : "\(path).\(pair.name)"
                 if let index = result.firstIndex(where: { $0.name == pair.name }) {
@@ -181,13 +193,11 @@ public enum ManifestLoader {
             }
             return YNode(.mapping(result), at: top.location)
         case let (.sequence(baseItems), .sequence(topItems)) where unionPaths.contains(path):
-            var seen = Set<String>()
-            var items: [YNode] = []
-            for item in baseItems + topItems {
-                if let text = item.scalarText, !seen.insert(text).inserted { continue }
-                items.append(item)
-            }
-            return YNode(.sequence(items), at: top.location)
+            // Items the base already has are dropped; the later file's own repeats stay, so
+            // lint still reports them as it would in that file alone.
+            let inherited = Set(baseItems.compactMap(\.scalarText))
+            let added = topItems.filter { item in item.scalarText.map { !inherited.contains($0) } ?? true }
+            return YNode(.sequence(baseItems + added), at: top.location)
         default:
             return top
         }

@@ -3,6 +3,9 @@
 /// units, missing required fields, values outside their allowed set.
 struct SchemaReader {
     var sink = DiagnosticSink()
+    /// Paths of values that were written but did not decode. Rules that depend on one stay
+    /// silent, so a mistake is reported once, where it was made.
+    var invalid = Set<String>()
 
     /// A mapping's fields, after its keys were checked against the schema.
     struct Fields {
@@ -46,7 +49,10 @@ struct SchemaReader {
     }
 
     mutating func typeError(_ node: YNode, path: String, expected: String, hint: String? = nil) {
-        sink.error(node.location, "schema.type", "`\(path)` must be \(expected), not \(node.kindDescription)", hint: hint)
+        invalid.insert(path)
+        let what = path.isEmpty ? "the document" : "`\(path)`"
+        sink.error(node.location, "schema.type", "\(what) must be \(expected), not \(node.kindDescription)",
+                   hint: hint ?? (path.isEmpty ? "a file of this kind is a mapping of `key: value` lines; see docs/manifest.md" : nil))
     }
 
     // MARK: Scalars
@@ -67,6 +73,7 @@ struct SchemaReader {
             return nil
         }
         guard range.contains(value) else {
+            invalid.insert(path)
             sink.error(node.location, "schema.value", "`\(path)` is \(value); it must be between \(range.lowerBound) and \(range.upperBound)")
             return nil
         }
@@ -89,6 +96,7 @@ struct SchemaReader {
         do {
             return Located(try Size.parse(located.value), at: located.location)
         } catch {
+            invalid.insert(path)
             sink.error(located.location, "schema.size", "`\(path)`: \(error)",
                        hint: "write a number with a binary unit, e.g. 2M, 1G or 512MiB")
             return nil
@@ -100,6 +108,7 @@ struct SchemaReader {
         do {
             return Located(try CPUSet.parse(located.value), at: located.location)
         } catch {
+            invalid.insert(path)
             sink.error(located.location, "cpus.syntax", "`\(path)`: \(error)",
                        hint: "write CPUs the kernel's way, e.g. \"0-3,8,10-11\"")
             return nil
@@ -113,6 +122,7 @@ struct SchemaReader {
             let allowed = T.allCases.map(\.rawValue)
             var hint = "use one of: \(allowed.joined(separator: ", "))"
             if let suggestion = Self.closest(to: located.value, in: allowed) { hint = "did you mean '\(suggestion)'? " + hint }
+            invalid.insert(path)
             sink.error(located.location, "schema.value", "`\(path)` is '\(located.value)'; it must be one of \(allowed.joined(separator: ", "))", hint: hint)
             return nil
         }
@@ -122,6 +132,7 @@ struct SchemaReader {
     mutating func pciAddress(_ node: YNode?, path: String) -> Located<String>? {
         guard let located = string(node, path: path) else { return nil }
         guard let address = PCI.address(located.value) else {
+            invalid.insert(path)
             sink.error(located.location, "pci.address", "`\(path)`: '\(located.value)' is not a PCI address",
                        hint: "write domain:bus:device.function in hex, e.g. \"0000:3b:00.0\" (quote it)")
             return nil
@@ -132,6 +143,7 @@ struct SchemaReader {
     mutating func pciID(_ node: YNode?, path: String) -> Located<String>? {
         guard let located = string(node, path: path) else { return nil }
         guard let id = PCI.id(located.value) else {
+            invalid.insert(path)
             sink.error(located.location, "pci.id", "`\(path)`: '\(located.value)' is not a PCI id",
                        hint: "write vendor:device as 4 hex digits each, e.g. \"8086:1572\" (quote it)")
             return nil

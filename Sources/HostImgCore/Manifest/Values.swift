@@ -40,7 +40,8 @@ public enum Size {
         let trimmed = text.trimmingSpaces
         let digits = trimmed.prefix { $0.isASCII && $0.isNumber }
         let suffix = String(trimmed.dropFirst(digits.count))
-        guard !digits.isEmpty, let number = UInt64(digits) else { throw .malformed(text) }
+        guard !digits.isEmpty else { throw .malformed(text) }
+        guard let number = UInt64(digits) else { throw .overflow(text) }
         for (suffixes, shift) in units where suffixes.contains(suffix) {
             let (value, overflow) = number.multipliedReportingOverflow(by: 1 << shift)
             if overflow { throw .overflow(text) }
@@ -69,7 +70,7 @@ public enum Size {
             value /= 1024
             unit += 1
         }
-        if unit == 0 { return "\(bytes) bytes" }
+        if unit == 0 { return bytes == 1 ? "1 byte" : "\(bytes) bytes" }
         let rounded = (value * 10).rounded() / 10
         return rounded == rounded.rounded() ? "\(Int(rounded)) \(units[unit])" : "\(rounded) \(units[unit])"
     }

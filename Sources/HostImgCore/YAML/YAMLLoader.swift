@@ -20,10 +20,18 @@ public enum YAMLLoader {
 
     /// Loads a file from disk. The path is kept as given: it is what diagnostics print.
     public static func load(path: String) -> Outcome {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            return .failed(Diagnostic(.error, .file(path), rule: "io.unreadable", "cannot read \(path): no such file",
+                                      hint: "check the path"))
+        }
+        if isDirectory.boolValue {
+            return .failed(Diagnostic(.error, .file(path), rule: "io.unreadable", "cannot read \(path): it is a directory",
+                                      hint: "name a YAML file"))
+        }
         guard let handle = FileHandle(forReadingAtPath: path) else {
-            return .failed(Diagnostic(.error, .file(path), rule: "io.unreadable",
-                                      "cannot read \(path): \(readFailureReason(path))",
-                                      hint: "check the path and its permissions"))
+            return .failed(Diagnostic(.error, .file(path), rule: "io.unreadable", "cannot read \(path): permission denied",
+                                      hint: "check the file's permissions"))
         }
         defer { try? handle.close() }
         // Read one byte past the limit: enough to know the file is too large, never more.
@@ -31,37 +39,34 @@ public enum YAMLLoader {
         do {
             data = try handle.read(upToCount: maxBytes + 1) ?? Data()
         } catch {
-            return .failed(Diagnostic(.error, .file(path), rule: "io.unreadable",
-                                      "cannot read \(path): \(error.localizedDescription)"))
+            return .failed(Diagnostic(.error, .file(path), rule: "io.unreadable", "cannot read \(path): \(String(describing: error))"))
         }
         if data.count > maxBytes {
-            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? data.count
-            return .failed(Diagnostic(.error, .file(path), rule: "yaml.too-large",
-                                      "file is \(Size.describe(UInt64(size))); a manifest may be at most 1 MiB",
-                                      hint: "split it with `extends:` or check that this is the file you meant"))
+            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? UInt64) ?? 0
+            return .failed(tooLarge(file: path, size: size > UInt64(maxBytes) ? size : nil))
         }
         return parse(bytes: [UInt8](data), file: path)
     }
 
-    private static func readFailureReason(_ path: String) -> String {
-        var isDirectory: ObjCBool = false
-        if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) { return "no such file" }
-        if isDirectory.boolValue { return "it is a directory" }
-        return "permission denied"
+    /// `size` is nil when it cannot be known (a pipe, a device): the file is only known to be
+    /// over the limit.
+    private static func tooLarge(file: String, size: UInt64?) -> Diagnostic {
+        let what = size.map { "file is \($0) bytes (\(Size.describe($0)))" } ?? "file is larger than 1 MiB"
+        return Diagnostic(.error, .file(file), rule: "yaml.too-large", "\(what); a manifest may be at most 1 MiB (\(maxBytes) bytes)",
+                          hint: "split it with `extends:` or check that this is the file you meant")
     }
 
     /// Parses bytes that claim to be one YAML document.
     public static func parse(bytes: [UInt8], file: String) -> Outcome {
         if bytes.count > maxBytes {
-            return .failed(Diagnostic(.error, .file(file), rule: "yaml.too-large",
-                                      "file is \(Size.describe(UInt64(bytes.count))); a manifest may be at most 1 MiB"))
+            return .failed(tooLarge(file: file, size: UInt64(bytes.count)))
         }
         let text: String
         switch YAMLPrescan.decode(bytes, file: file) {
         case let .failure(diagnostic): return .failed(diagnostic)
         case let .success(decoded): text = decoded
         }
-        if let problem = YAMLPrescan.structuralProblem(text, file: file, maxDepth: maxDepth) {
+        if let problem = YAMLPrescan.complexKey(text, file: file) {
             return .failed(problem)
         }
         let root: Node?
@@ -78,11 +83,18 @@ public enum YAMLLoader {
                                       hint: "a manifest starts with `image:`; see docs/manifest.md"))
         }
         var converter = Converter(file: file)
+        let document: YNode
         do {
-            return .document(try converter.convert(root, depth: 0))
+            document = try converter.convert(root, depth: 0)
         } catch let failure {
             return .failed(failure.diagnostic)
         }
+        if document.isNull {
+            return .failed(Diagnostic(.error, .file(file), rule: "yaml.empty",
+                                      "file holds an empty YAML document",
+                                      hint: "a manifest starts with `image:`; see docs/manifest.md"))
+        }
+        return .document(document)
     }
 
     // MARK: - Yams errors
@@ -99,7 +111,7 @@ public enum YAMLLoader {
                                   hint: "remove the `---` separator; use one file per manifest")
             }
             if problem.contains("Maximum nesting level") {
-                return Diagnostic(.error, at, rule: "yaml.too-deep", "document nests too deep for YAML's parser",
+                return Diagnostic(.error, at, rule: "yaml.too-deep", "document nests more than 1000 levels deep (libyaml's limit)",
                                   hint: "a manifest needs a handful of levels; check for runaway nesting")
             }
             if character(in: text, at: mark) == "\t" {
@@ -127,20 +139,10 @@ public enum YAMLLoader {
         }
     }
 
-    private static func character(in text: String, at mark: Mark) -> Character? {
-        var line = 1
-        var column = 1
-        for scalar in text.unicodeScalars {
-            if line == mark.line, column == mark.column { return Character(scalar) }
-            if scalar == "\n" {
-                if line == mark.line { return nil }
-                line += 1
-                column = 1
-            } else {
-                column += 1
-            }
-        }
-        return nil
+    private static func character(in text: String, at mark: Mark) -> Unicode.Scalar? {
+        let lines = YAMLPrescan.lines(of: text)
+        guard mark.line >= 1, mark.line <= lines.count, mark.column >= 1, mark.column <= lines[mark.line - 1].count else { return nil }
+        return lines[mark.line - 1][mark.column - 1]
     }
 
     // MARK: - Conversion with an alias budget

@@ -65,7 +65,7 @@ public struct YNode: Sendable {
         case .sequence: return "a list"
         case let .scalar(text, plain):
             if isNull { return "nothing (null)" }
-            if plain, Int(text) != nil { return "the number \(text)" }
+            if plain, Int(text) != nil || Double(text) != nil { return "the number \(text)" }
             if plain, ["true", "false"].contains(text) { return "the boolean \(text)" }
             return "the string \"\(text.count > 40 ? String(text.prefix(40)) + "…" : text)\""
         }
