@@ -70,28 +70,29 @@ public final class ModuleDirectory {
 
     /// The module called `name` in this directory's `modules.dep`.
     public func module(named name: String) throws -> ModuleReference {
-        try requireIndex()
-        log.reset()
-        var module: OpaquePointer?
-        try log.check(kmod_module_new_from_name_lookup(context, name, &module), "look up module \(name) in \(directory)")
-        guard let module else { throw KernelModuleError.moduleNotFound(name: name, directory: directory) }
-        defer { kmod_module_unref(module) }
-        return reference(module)
+        try withModule(named: name) { reference($0) }
     }
 
     /// The modules `name` depends on, from `modules.dep`, in load order: every module comes
     /// after the ones it needs (libkmod returns the `modules.dep` line reversed, which is the
     /// order modprobe inserts them). depmod already lists the full transitive closure.
     public func dependencies(of name: String) throws -> [ModuleReference] {
+        try withModule(named: name) { module in
+            let list = kmod_module_get_dependencies(module)
+            defer { kmod_module_unref_list(list) }
+            return references(list)
+        }
+    }
+
+    /// Looks `name` up in `modules.dep` and lends the handle to `body`.
+    private func withModule<T>(named name: String, _ body: (OpaquePointer) throws -> T) throws -> T {
         try requireIndex()
         log.reset()
         var module: OpaquePointer?
         try log.check(kmod_module_new_from_name_lookup(context, name, &module), "look up module \(name) in \(directory)")
         guard let module else { throw KernelModuleError.moduleNotFound(name: name, directory: directory) }
         defer { kmod_module_unref(module) }
-        let list = kmod_module_get_dependencies(module)
-        defer { kmod_module_unref_list(list) }
-        return references(list)
+        return try body(module)
     }
 
     /// The `modinfo` fields of the module file at `path`.
