@@ -37,6 +37,10 @@ let package = Package(
         .target(name: "Crypto", dependencies: ["COpenSSL"]),
         .target(name: "KernelModules", dependencies: ["CKmod"]),
 
+        // The root tree: content-addressed blobs on disk, paths and metadata in memory.
+        .target(name: "ContentStore", dependencies: ["Crypto"]),
+        .target(name: "FileTree", dependencies: ["ContentStore"]),
+
         // `make bench`: lint throughput and process wall time.
         .executableTarget(
             name: "hostimg-bench",
