@@ -41,6 +41,15 @@ let package = Package(
         .target(name: "ContentStore", dependencies: ["Crypto"]),
         .target(name: "FileTree", dependencies: ["ContentStore"]),
 
+        // Issue 3, the rootfs stage: Debian metadata and resolution, the repository client,
+        // unpacking, configuring and pruning the tree. Each is pure of I/O policy where it can be.
+        .target(name: "Debian"),
+        .target(name: "Repository", dependencies: ["Debian", "ContentStore", "Archive", "Crypto"]),
+        .target(name: "RootFS", dependencies: ["FileTree", "ContentStore", "Archive", "Crypto"]),
+        .target(name: "ELF"),
+        .target(name: "Configure", dependencies: ["RootFS", "FileTree", "ContentStore", "ELF", "Debian"]),
+        .target(name: "Prune", dependencies: ["FileTree", "ContentStore", "ELF"]),
+
         // `make bench`: lint throughput and process wall time.
         .executableTarget(
             name: "hostimg-bench",
@@ -55,5 +64,11 @@ let package = Package(
         .testTarget(name: "ZstdTests", dependencies: ["Zstd", "TestSupport"]),
         .testTarget(name: "CryptoTests", dependencies: ["Crypto", "TestSupport"]),
         .testTarget(name: "KernelModulesTests", dependencies: ["KernelModules", "TestSupport"]),
+        .testTarget(name: "DebianTests", dependencies: ["Debian", "TestSupport"]),
+        .testTarget(name: "RepositoryTests", dependencies: ["Repository", "Debian", "ContentStore", "TestSupport"]),
+        .testTarget(name: "RootFSTests", dependencies: ["RootFS", "FileTree", "ContentStore", "Archive", "TestSupport"]),
+        .testTarget(name: "ELFTests", dependencies: ["ELF", "TestSupport"]),
+        .testTarget(name: "ConfigureTests", dependencies: ["Configure", "RootFS", "FileTree", "ContentStore", "TestSupport"]),
+        .testTarget(name: "PruneTests", dependencies: ["Prune", "FileTree", "ContentStore", "TestSupport"]),
     ]
 )
