@@ -1,7 +1,7 @@
 /// Schema v1: YAML tree → `Manifest`, every mistake reported with its position.
 extension Manifest {
     static let topLevelKeys = ["extends", "partial", "image", "packages", "base", "kernel", "hardware",
-                               "drivers", "locales", "strip", "overlays", "tuning", "disk", "signing"]
+                               "drivers", "locales", "strip", "overlays", "tuning", "services", "disk", "signing"]
 
     /// Decodes an already merged tree (see `ManifestLoader` for `extends:`).
     /// nil when the document is not a mapping at all (reported); rules need a manifest.
@@ -38,6 +38,18 @@ extension Manifest {
         }
         manifest.overlays = reader.strings(top["overlays"], path: "overlays")
         if let node = top["tuning"] { manifest.tuning = Tuning.decode(node, reader: &reader) }
+        if let node = top["services"], let fields = reader.mapping(node, path: "services", keys: ["enable", "defaultTarget"]) {
+            manifest.services.enable = reader.strings(fields["enable"], path: "services.enable")
+            manifest.services.defaultTarget = reader.string(fields["defaultTarget"], path: "services.defaultTarget")
+            for unit in manifest.services.enable + [manifest.services.defaultTarget].compactMap({ $0 }) where !isUnitName(unit.value) {
+                reader.sink.error(unit.location, "schema.value", "'\(unit.value)' is not a systemd unit name",
+                                  hint: "write the full name with its suffix, e.g. ssh.service, hostimg-hugepages.service, multi-user.target")
+            }
+            if let target = manifest.services.defaultTarget, isUnitName(target.value), !target.value.hasSuffix(".target") {
+                reader.sink.error(target.location, "schema.value", "`services.defaultTarget` '\(target.value)' is not a target",
+                                  hint: "name a .target unit, e.g. multi-user.target")
+            }
+        }
         if let node = top["disk"], let fields = reader.mapping(node, path: "disk", keys: ["size", "slotSize", "espSize", "stateSize"]) {
             manifest.disk.size = reader.size(fields["size"], path: "disk.size")
             manifest.disk.slotSize = reader.size(fields["slotSize"], path: "disk.slotSize")
@@ -110,6 +122,14 @@ extension Manifest {
                               hint: "package names are lowercase letters, digits and + - . (at least two characters)")
         }
         return packages
+    }
+
+    static let unitSuffixes = [".service", ".socket", ".target", ".timer", ".mount", ".path", ".slice", ".automount", ".swap"]
+
+    static func isUnitName(_ text: String) -> Bool {
+        guard text.count <= 255, !text.contains("/"), let suffix = unitSuffixes.first(where: { text.hasSuffix($0) }),
+              text.count > suffix.count else { return false }
+        return text.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || ":-_.\\@".unicodeScalars.contains($0)) }
     }
 
     static func isPackageName(_ text: String) -> Bool {

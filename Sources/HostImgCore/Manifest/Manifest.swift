@@ -20,6 +20,7 @@ public struct Manifest: Sendable {
     /// Overlay directories, applied in order, relative to the file that names them.
     public var overlays: [Located<String>] = []
     public var tuning = Tuning()
+    public var services = Services()
     public var disk = Disk()
     public var signing: Signing?
     /// Fields that were written but did not decode (already reported); see `isInvalid`.
@@ -75,6 +76,15 @@ public struct Manifest: Sendable {
         public var docs = true
         public var man = true
         public var foreignArch = true
+    }
+
+    /// systemd units the image enables (beyond what packages enable on install) and the target
+    /// it boots into.
+    public struct Services: Sendable {
+        public var enable: [Located<String>] = []
+        public var defaultTarget: Located<String>?
+
+        public static let defaultTargetName = "multi-user.target"
     }
 
     public struct Disk: Sendable {

@@ -21,7 +21,7 @@ public struct LoadedManifest: Sendable {
 public enum ManifestLoader {
     static let unionPaths: Set<String> = [
         "packages.include", "packages.exclude", "drivers.keep", "drivers.deny", "drivers.hardware",
-        "locales.keep", "overlays",
+        "locales.keep", "overlays", "services.enable",
     ]
 
     public static func load(path: String, hardwareOverride: String? = nil) -> LoadedManifest {
