@@ -43,7 +43,7 @@ let package = Package(
 
         // Issue 3, the rootfs stage: Debian metadata and resolution, the repository client,
         // unpacking, configuring and pruning the tree. Each is pure of I/O policy where it can be.
-        .target(name: "Debian"),
+        .target(name: "Debian", dependencies: ["Crypto"]),
         .target(name: "Repository", dependencies: ["Debian", "ContentStore", "Archive", "Crypto"]),
         .target(name: "RootFS", dependencies: ["FileTree", "ContentStore", "Archive", "Crypto"]),
         .target(name: "ELF"),
@@ -64,7 +64,7 @@ let package = Package(
         .testTarget(name: "ZstdTests", dependencies: ["Zstd", "TestSupport"]),
         .testTarget(name: "CryptoTests", dependencies: ["Crypto", "TestSupport"]),
         .testTarget(name: "KernelModulesTests", dependencies: ["KernelModules", "TestSupport"]),
-        .testTarget(name: "DebianTests", dependencies: ["Debian", "TestSupport"]),
+        .testTarget(name: "DebianTests", dependencies: ["Debian", "Crypto", "TestSupport"]),
         .testTarget(name: "RepositoryTests", dependencies: ["Repository", "Debian", "ContentStore", "TestSupport"]),
         .testTarget(name: "RootFSTests", dependencies: ["RootFS", "FileTree", "ContentStore", "Archive", "TestSupport"]),
         .testTarget(name: "ELFTests", dependencies: ["ELF", "TestSupport"]),

@@ -61,6 +61,10 @@ extension ArchiveEntry {
             fileType = .hardlink
         } else if let known = NativeFileType.type(for: UInt32(archive_entry_filetype(entry))) {
             fileType = known
+        } else if archive_entry_filetype(entry) == 0 {
+            // No type bits at all: GNU ar in deterministic mode writes members as mode 644, and
+            // old tar typeflag '\0' is a regular file too.
+            fileType = .regular
         } else {
             throw ArchiveError.valueOutOfRange(
                 path: path, field: "file type",

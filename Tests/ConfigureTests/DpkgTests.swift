@@ -1,0 +1,80 @@
+import FileTree
+import Foundation
+import RootFS
+import Testing
+import TestSupport
+@testable import Configure
+
+@Suite struct DpkgTests {
+    static func packages() -> [InstalledPackage] {
+        [
+            InstalledPackage(name: "zlib1g", version: "1:1.2.13.dfsg-1", architecture: "amd64", control: Real.zlibControl,
+                             files: ["/", "/usr", "/usr/lib", "/usr/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu/libz.so.1.2.13"],
+                             md5sums: "0123456789abcdef0123456789abcdef  usr/lib/x86_64-linux-gnu/libz.so.1.2.13\n"),
+            InstalledPackage(name: "mawk", version: "1.3.4.20200120-3.1", architecture: "amd64", control: Real.mawkControl,
+                             files: ["/", "/usr", "/usr/bin", "/usr/bin/mawk"], scripts: ["postinst": Real.mawkPostinst]),
+            InstalledPackage(name: "dpkg", version: "1.21.22", architecture: "amd64", control: Real.dpkgControl,
+                             files: ["/", "/etc", "/etc/dpkg", "/etc/dpkg/dpkg.cfg"], conffiles: "/etc/dpkg/dpkg.cfg\n"),
+        ]
+    }
+
+    static func fixture() throws -> Fixture {
+        var f = try Fixture()
+        try f.file("/usr/lib/x86_64-linux-gnu/libz.so.1.2.13", "z")
+        try f.file("/usr/bin/mawk", "m", mode: 0o755)
+        try f.file("/etc/dpkg/dpkg.cfg", "no-debsig\n")
+        return f
+    }
+
+    @Test func statusParagraphsInDpkgOrder() throws {
+        var f = try Self.fixture()
+        var io = Configure.TreeIO(store: f.store)
+        let sorted = Self.packages().sorted { $0.name < $1.name }
+        try Configure.Dpkg.write(packages: sorted, to: &f.tree, io: &io)
+        let status = try #require(try f.text("/var/lib/dpkg/status"))
+        #expect(status.hasPrefix("Package: dpkg\nEssential: yes\nStatus: install ok installed\nPriority: required\n"))
+        #expect(status.contains("Conffiles:\n /etc/dpkg/dpkg.cfg \(Configure.MD5.hex(Array("no-debsig\n".utf8)))\nDescription:"))
+        #expect(f.tree["/var/lib/dpkg/info/zlib1g:amd64.list"] != nil)
+        #expect(f.tree["/var/lib/dpkg/info/mawk.list"] != nil)
+        #expect(try f.text("/var/lib/dpkg/info/mawk.postinst") == Real.mawkPostinst)
+        for dir in ["updates", "triggers", "alternatives", "info"] { #expect(f.tree["/var/lib/dpkg/\(dir)"]?.isDirectory == true) }
+    }
+
+    @Test func md5MatchesKnownVectors() {
+        #expect(Configure.MD5.hex([]) == "d41d8cd98f00b204e9800998ecf8427e")
+        #expect(Configure.MD5.hex(Array("The quick brown fox jumps over the lazy dog".utf8)) == "9e107d9d372bb6826bd81d3542a419d6")
+        #expect(Configure.MD5.hex([UInt8](repeating: 0x61, count: 1000)) == "cabe45dcc9ae5b66ba86600cca6b8ba8")
+    }
+
+    @Test(.enabled(if: Tools.find("dpkg-query") != nil && Tools.find("dpkg") != nil, "needs dpkg"))
+    func dpkgQueryReadsTheDatabase() throws {
+        var f = try Self.fixture()
+        var io = Configure.TreeIO(store: f.store)
+        try Configure.Dpkg.write(packages: Self.packages().sorted { $0.name < $1.name }, to: &f.tree, io: &io)
+        let root = f.scratch.path("root")
+        try f.materialize(f.tree, at: root)
+        let admin = root + "/var/lib/dpkg"
+        let query = try Tools.run(try #require(Tools.find("dpkg-query")),
+                                  ["--admindir=" + admin, "-W", "-f=${Package} ${Version} ${Status}\n"])
+        #expect(query.status == 0, "\(query.stderr)")
+        #expect(query.stdoutText == """
+            dpkg 1.21.22 install ok installed
+            mawk 1.3.4.20200120-3.1 install ok installed
+            zlib1g:amd64 1:1.2.13.dfsg-1 install ok installed
+
+            """ || query.stdoutText == """
+            dpkg 1.21.22 install ok installed
+            mawk 1.3.4.20200120-3.1 install ok installed
+            zlib1g 1:1.2.13.dfsg-1 install ok installed
+
+            """)
+        let dpkg = try #require(Tools.find("dpkg"))
+        let list = try Tools.run(dpkg, ["--root=" + root, "-l"])
+        #expect(list.status == 0 && list.stdoutText.contains("ii  mawk"), "\(list.stderr)")
+        let files = try Tools.run(dpkg, ["--admindir=" + admin, "-L", "zlib1g"])
+        #expect(files.stdoutText.contains("/usr/lib/x86_64-linux-gnu/libz.so.1.2.13"), "\(files.stderr)")
+        let verify = try Tools.run(dpkg, ["--root=" + root, "--verify", "dpkg"])
+        #expect(verify.status == 0, "\(verify.stdoutText) \(verify.stderr)")
+        #expect(query.stderr.isEmpty && list.stderr.isEmpty, "\(query.stderr) \(list.stderr)")
+    }
+}

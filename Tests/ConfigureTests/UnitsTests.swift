@@ -1,0 +1,51 @@
+import FileTree
+import Foundation
+import RootFS
+import Testing
+@testable import Configure
+
+@Suite struct UnitsTests {
+    static func fixture() throws -> Fixture {
+        var f = try Fixture()
+        let dir = "/usr/lib/systemd/system"
+        try f.file("\(dir)/ssh.service", "[Unit]\nDescription=SSH\n\n[Install]\nWantedBy=multi-user.target\nAlias=sshd.service\nAlso=ssh.socket\n")
+        try f.file("\(dir)/ssh.socket", "[Socket]\nListenStream=22\n[Install]\nWantedBy=sockets.target\n")
+        try f.file("\(dir)/getty@.service", "[Service]\nExecStart=/sbin/agetty\n[Install]\nWantedBy=getty.target\nDefaultInstance=tty1\n")
+        try f.file("\(dir)/multi-user.target", "[Unit]\nDescription=Multi-User System\n")
+        try f.file("\(dir)/apt-daily-upgrade.timer", "[Timer]\nOnCalendar=*-*-* 6:00\n[Install]\nWantedBy=timers.target\n")
+        try f.file("\(dir)/needs.service", "[Install]\nRequiredBy=multi-user.target\n")
+        return f
+    }
+
+    @Test func enablesWithInstallSection() throws {
+        var f = try Self.fixture()
+        var units = Configure.Units(tree: f.tree, io: .init(store: f.store))
+        for name in ["ssh.service", "getty@.service", "getty@ttyS0.service", "needs.service"] { try units.enable(name, in: &f.tree) }
+        try units.setDefaultTarget("multi-user.target", in: &f.tree)
+        let etc = "/etc/systemd/system"
+        let lib = "/usr/lib/systemd/system"
+        #expect(f.tree["\(etc)/multi-user.target.wants/ssh.service"]?.symlinkTarget == "\(lib)/ssh.service")
+        #expect(f.tree["\(etc)/sshd.service"]?.symlinkTarget == "\(lib)/ssh.service")
+        #expect(f.tree["\(etc)/sockets.target.wants/ssh.socket"]?.symlinkTarget == "\(lib)/ssh.socket")
+        #expect(f.tree["\(etc)/getty.target.wants/getty@tty1.service"]?.symlinkTarget == "\(lib)/getty@.service")
+        #expect(f.tree["\(etc)/getty.target.wants/getty@ttyS0.service"]?.symlinkTarget == "\(lib)/getty@.service")
+        #expect(f.tree["\(etc)/multi-user.target.requires/needs.service"]?.symlinkTarget == "\(lib)/needs.service")
+        #expect(f.tree["\(etc)/default.target"]?.symlinkTarget == "\(lib)/multi-user.target")
+    }
+
+    @Test func unknownUnitIsNamed() throws {
+        var f = try Self.fixture()
+        var units = Configure.Units(tree: f.tree, io: .init(store: f.store))
+        #expect(throws: Configure.ConfigureError.unknownUnit("nope.service", searched: Configure.Units.searchPath)) {
+            try units.enable("nope.service", in: &f.tree)
+        }
+        #expect(throws: Configure.ConfigureError.badUnitName("ssh")) { try units.enable("ssh", in: &f.tree) }
+    }
+
+    @Test func readsDebSystemdHelperEnables() {
+        let apt = InstalledPackage(name: "apt", version: "1", architecture: "amd64", control: "Package: apt\n",
+                                   scripts: ["postinst": Real.aptPostinst])
+        let found = Configure.Units.packageEnables(packages: [apt])
+        #expect(found.names == ["apt-daily-upgrade.timer"])
+    }
+}
