@@ -24,7 +24,10 @@ let package = Package(
         ),
         .target(
             name: "HostImgCore",
-            dependencies: [.product(name: "Yams", package: "Yams")]
+            dependencies: [
+                .product(name: "Yams", package: "Yams"),
+                "ContentStore", "FileTree", "Debian", "Repository", "RootFS", "Configure", "Prune",
+            ]
         ),
 
         // System libraries: each enters once, through one Swift module that exposes no C types.

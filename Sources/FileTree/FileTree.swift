@@ -174,8 +174,12 @@ public struct FileTree: Sendable {
         }
         // The first remaining link (in path order) takes over the content; the others point at it.
         let gone = Dictionary(removed.map { ($0.0, $0.1) }, uniquingKeysWith: { a, _ in a })
+        let orphans = nodes.compactMap { key, value -> String? in
+            if case let .hardlink(target) = value.kind, gone[target] != nil { return key }
+            return nil
+        }
         var heirs: [String: String] = [:]
-        for key in paths {
+        for key in orphans.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
             guard case let .hardlink(target)? = nodes[key]?.kind, let original = gone[target] else { continue }
             if let heir = heirs[target] {
                 nodes[key]?.kind = .hardlink(heir)
@@ -192,9 +196,22 @@ public struct FileTree: Sendable {
         nodes.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     }
 
+    /// Every (path, node) in no particular order: for passes that do not need sorting.
+    public var unorderedEntries: some Sequence<(path: String, node: Node)> {
+        nodes.lazy.map { (path: $0.key, node: $0.value) }
+    }
+
     /// Every (path, node), sorted bytewise.
     public var entries: [(path: String, node: Node)] {
         paths.compactMap { path in nodes[path].map { (path, $0) } }
+    }
+
+    /// Every path below a directory (not the directory itself), sorted bytewise. Filters
+    /// before sorting, so it costs one pass over the tree, not a sort of all of it.
+    public func descendants(of directory: String) -> [String] {
+        let prefix = directory == "/" ? "/" : directory + "/"
+        return nodes.keys.filter { $0.hasPrefix(prefix) && $0 != "/" }
+            .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     }
 
     /// Direct children of a directory, sorted by name.

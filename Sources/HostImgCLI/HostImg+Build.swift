@@ -1,7 +1,10 @@
 import ArgumentParser
+import Foundation
+import HostImgCore
 
 extension HostImg {
-    /// `hostimg build MANIFEST`: the image pipeline. Not implemented yet (issues 3 and 4).
+    /// `hostimg build MANIFEST`: the image pipeline. The stages up to `rootfs` work (issue 3);
+    /// the image stages are issues 4 and 5.
     struct Build: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Build a signed A/B disk image and update bundle from a manifest.",
@@ -21,7 +24,9 @@ extension HostImg {
                 Writes into --output: the disk image, the update bundle, the lock file, an SBOM \
                 and a build report (what was pruned and why).
 
-                Not implemented yet: exits with status 3.
+                Implemented today: --stage resolve, fetch and rootfs. `--stage rootfs` writes \
+                rootfs.tar (sorted, SOURCE_DATE_EPOCH times, numeric owners) and report.json \
+                into --output; the later stages exit with status 3.
                 """
         )
 
@@ -65,7 +70,27 @@ extension HostImg {
         var cache: String?
 
         func run() async throws {
-            throw NotImplemented.report("build", "tracked in issues 3 and 4")
+            let console = Console.current
+            let target = stage ?? .bundle
+            guard target.isImplemented else {
+                throw NotImplemented.report("build --stage \(target.rawValue)", "the stages after rootfs are tracked in issues 4 and 5; use --stage rootfs")
+            }
+            var options = RootFSBuild.Options(manifest: manifest, output: output, locked: locked)
+            if let cache { options.cache = cache }
+            options.stopAfter = target == .resolve ? .resolve : target == .fetch ? .fetch : nil
+            let progress = BuildProgress.forProcess(console: console)
+            do {
+                let result = try await RootFSBuild(options) { progress.handle($0) }.run()
+                for (label, path) in [("lock", result.lockPath), ("rootfs", result.tarPath), ("report", result.reportPath)] {
+                    if let path { console.write("\(label): \(path)\n") }
+                }
+            } catch let error as BuildError {
+                for diagnostic in error.diagnostics {
+                    console.error(TextRenderer(color: false).line(for: diagnostic))
+                }
+                console.error("hostimg: error: \(error.description)")
+                throw ExitCode.findings
+            }
         }
     }
 }

@@ -53,17 +53,17 @@ struct TrustOptions: ParsableArguments {
 extension DiagnosticFormat: ExpressibleByArgument {}
 extension ColorMode: ExpressibleByArgument {}
 
-/// `build --stage`: where the pipeline stops (ARCHITECTURE.md, "The build pipeline"). Each
-/// stage's output is cached under the hash of its inputs, so a later full build reuses it.
+/// `build --stage`: where the pipeline stops (ARCHITECTURE.md, "The build pipeline").
 enum BuildStage: String, CaseIterable, Sendable, ExpressibleByArgument {
-    /// Pin every package by version and SHA-256 into the lock file.
+    /// Pin every package by version and SHA-256 into hostimg.lock beside the manifest.
     case resolve
-    /// Download into the content-addressed cache, verified against the signed index.
+    /// Download the locked packages into the content-addressed cache, verified.
     case fetch
-    /// Unpack, overlay and configure the root tree; prune it.
-    case tree
-    /// Write the EROFS root file system.
+    /// Unpack, configure, overlay and prune the root tree; write it as a deterministic tar
+    /// (`rootfs.tar`) with `report.json`.
     case rootfs
+    /// Write the EROFS root file system.
+    case erofs
     /// Compute the dm-verity hash tree and sign its root hash.
     case verity
     /// Build the initrd and the unified kernel image.
@@ -72,4 +72,7 @@ enum BuildStage: String, CaseIterable, Sendable, ExpressibleByArgument {
     case image
     /// Write the signed update bundle (the whole pipeline; the default).
     case bundle
+
+    /// Stages this build can run to the end of today.
+    var isImplemented: Bool { [.resolve, .fetch, .rootfs].contains(self) }
 }

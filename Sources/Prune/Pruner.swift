@@ -54,7 +54,7 @@ public struct Pruner: Sendable {
                 from tree: inout FileTree) -> PruneReport {
         guard !targets.isEmpty else { return PruneReport() }
         let before = tree
-        let resolvingSymlinks = Set(before.entries.compactMap { entry in
+        let resolvingSymlinks = Set(before.unorderedEntries.compactMap { entry in
             entry.node.symlinkTarget != nil && before.resolve(entry.path) != nil ? entry.path : nil
         })
 
@@ -79,8 +79,8 @@ public struct Pruner: Sendable {
         // Bytes are counted once per inode: the removed path that held the content (as it was
         // before the pass) carries them, and only if no kept path still links to it.
         var survivingLinks: Set<String> = []
-        for path in tree.paths {
-            if case let .hardlink(target)? = before[path]?.kind { survivingLinks.insert(target) }
+        for (_, node) in tree.unorderedEntries {
+            if case let .hardlink(target) = node.kind { survivingLinks.insert(target) }
         }
         var entries: [PruneReport.Entry] = []
         var directories = 0
@@ -112,7 +112,6 @@ public struct Pruner: Sendable {
 
     /// Every path strictly below `directory`, in bytewise order.
     static func descendants(of directory: String, in tree: FileTree) -> [String] {
-        let prefix = directory == "/" ? "/" : directory + "/"
-        return tree.paths.filter { $0.hasPrefix(prefix) && $0 != directory }
+        tree.descendants(of: directory)
     }
 }
