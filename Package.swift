@@ -73,5 +73,8 @@ let package = Package(
         .testTarget(name: "ELFTests", dependencies: ["ELF", "TestSupport"]),
         .testTarget(name: "ConfigureTests", dependencies: ["Configure", "RootFS", "FileTree", "ContentStore", "TestSupport"]),
         .testTarget(name: "PruneTests", dependencies: ["Prune", "FileTree", "ContentStore", "TestSupport"]),
+        // `make e2e`: the stages against Debian's mirror, chroot, QEMU. Skipped without
+        // HOSTIMG_NETWORK_TESTS=1.
+        .testTarget(name: "EndToEndTests", dependencies: ["HostImgCore", "Debian", "ELF", "TestSupport"]),
     ]
 )

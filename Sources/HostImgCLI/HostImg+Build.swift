@@ -69,6 +69,12 @@ extension HostImg {
         )
         var cache: String?
 
+        @Option(
+            help: ArgumentHelp("The lock file (default: NAME.lock beside the manifest NAME.yaml).", valueName: "file"),
+            completion: .file(extensions: ["lock"])
+        )
+        var lock: String?
+
         func run() async throws {
             let console = Console.current
             let target = stage ?? .bundle
@@ -77,6 +83,7 @@ extension HostImg {
             }
             var options = RootFSBuild.Options(manifest: manifest, output: output, locked: locked)
             if let cache { options.cache = cache }
+            options.lockPath = lock
             options.stopAfter = target == .resolve ? .resolve : target == .fetch ? .fetch : nil
             let progress = BuildProgress.forProcess(console: console)
             do {

@@ -46,7 +46,7 @@ struct PackageStage {
 
     /// The lock beside the manifest: read it (`--locked`) or resolve and write it.
     func lock(for packages: Manifest.Packages, manifest: Manifest) async throws -> (LockFile, String) {
-        let lockPath = Self.lockPath(for: manifest.file)
+        let lockPath = options.lockPath ?? Self.lockPath(for: manifest.file)
         let sources = try sources(for: packages)
         let request = LockFile.Request(
             include: packages.include.map(\.value), exclude: packages.exclude.map(\.value),

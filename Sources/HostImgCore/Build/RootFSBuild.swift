@@ -27,6 +27,8 @@ public struct RootFSBuild {
         public var downloadParallelism: Int
         /// Stop after pinning (`resolve`) or after downloading (`fetch`); nil runs to the tar.
         public var stopAfter: StopPoint?
+        /// The lock file; default `NAME.lock` beside the manifest `NAME.yaml`.
+        public var lockPath: String?
 
         public enum StopPoint: Sendable { case resolve, fetch }
 
