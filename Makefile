@@ -37,10 +37,14 @@ e2e: deps
 	$(SWIFT) build --build-tests
 	HOSTIMG_NETWORK_TESTS=1 $(SWIFT) test --skip-build --filter 'EndToEndTests|RepositoryTests'
 
+# Lint throughput (in-process and one process), then the warm-cache rootfs stage against
+# mmdebstrap for the same package set (needs root and the network to Debian's mirror).
 bench: deps
+	@for p in mmdebstrap bc; do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || { $(SUDO) apt-get install -y -q $$p || exit 1; }; done
 	$(SWIFT) build -c release --product hostimg
 	$(SWIFT) build -c release --product hostimg-bench
 	.build/release/hostimg-bench --hostimg .build/release/hostimg
+	scripts/bench-rootfs.sh manifests/qemu-dev.yaml
 
 clean:
 	rm -rf .build

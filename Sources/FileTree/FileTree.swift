@@ -11,8 +11,8 @@ import ContentStore
 /// Paths are absolute and normalised: `/`, `/usr/bin/ls`; no `.` or `..` components, no
 /// trailing slash, no repeated slashes (`FileTree.normalize` makes them so or says why not).
 public struct FileTree: Sendable {
-    public struct Node: Sendable, Hashable {
-        public enum Kind: Sendable, Hashable {
+    public struct Node: Sendable, Hashable, Codable {
+        public enum Kind: Sendable, Hashable, Codable {
             case directory
             case regular(ContentStore.Ref)
             /// Target as written (absolute targets are read relative to the image root).

@@ -31,7 +31,7 @@ public struct DebUnpacker: Sendable {
     }
 
     /// A package read completely, not yet in any tree.
-    public struct StagedPackage: Sendable {
+    public struct StagedPackage: Sendable, Codable {
         public var package: InstalledPackage
         public var tree: StagedTree
     }
@@ -57,6 +57,14 @@ public struct DebUnpacker: Sendable {
     /// Reads a whole `.deb`: control data into an `InstalledPackage`, data entries into a
     /// `StagedTree` (file contents into the store).
     public func stage(_ path: String, name: String? = nil) throws(RootFSError) -> StagedPackage {
+        let cache = UnpackCache(store: store, mergedUsr: mergedUsr)
+        if let cached = cache.load(debAt: path) { return cached }
+        let staged = try stageUncached(path, name: name)
+        cache.save(staged, debAt: path)
+        return staged
+    }
+
+    func stageUncached(_ path: String, name: String? = nil) throws(RootFSError) -> StagedPackage {
         let source = name ?? FileTree.name(of: path)
         let outer: ArchiveReader
         do {

@@ -2,7 +2,7 @@
 /// Configure writes the dpkg database from it (`/var/lib/dpkg/status`, `info/*.list`,
 /// `info/*.md5sums`, `info/*.conffiles`) and reads maintainer scripts as text to do natively
 /// the few things a host needs from them (alternatives) — no script is ever run.
-public struct InstalledPackage: Sendable, Hashable {
+public struct InstalledPackage: Sendable, Hashable, Codable {
     public var name: String
     public var version: String
     public var architecture: String

@@ -1,7 +1,7 @@
 /// Where an entry came from, for error messages: the file a person can look at (a `.deb`, a
 /// rootfs tarball, an overlay directory) and, for a `.deb`, the member inside it
 /// (`data.tar.xz`). Printed as `libfoo_1.0_amd64.deb: data.tar.xz`.
-public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
+public struct SourceLocation: Sendable, Hashable, Codable, CustomStringConvertible {
     public var source: String
     public var member: String?
 

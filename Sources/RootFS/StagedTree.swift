@@ -8,7 +8,7 @@ import FileTree
 /// Reading and applying are separate so that a truncated or hostile archive leaves the tree
 /// as it was, and so that many packages can be read in parallel and applied in lock order.
 public struct StagedTree: Sendable {
-    public struct Entry: Sendable, Hashable {
+    public struct Entry: Sendable, Hashable, Codable {
         /// Normalised absolute path as it will be stored (after merged-/usr mapping).
         public var path: String
         /// The path as the archive spelled it, for error messages.
@@ -154,5 +154,27 @@ extension StagedTree {
         } catch {
             throw .unreadable(location, entry: entry.path, message: "\(error)")
         }
+    }
+}
+
+/// A staged tree round-trips through the unpack cache; the path index is rebuilt on decode.
+extension StagedTree: Codable {
+    private enum CodingKeys: String, CodingKey { case location, entries, root, usrLinks }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(location: try container.decode(SourceLocation.self, forKey: .location))
+        entries = try container.decode([Entry].self, forKey: .entries)
+        root = try container.decodeIfPresent(FileTree.Node.self, forKey: .root)
+        usrLinks = try container.decode(Set<String>.self, forKey: .usrLinks)
+        index = Dictionary(entries.enumerated().map { ($1.path, $0) }, uniquingKeysWith: { _, last in last })
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(location, forKey: .location)
+        try container.encode(entries, forKey: .entries)
+        try container.encodeIfPresent(root, forKey: .root)
+        try container.encode(usrLinks.sorted(), forKey: .usrLinks)
     }
 }
