@@ -50,7 +50,7 @@ let package = Package(
         .target(name: "Repository", dependencies: ["Debian", "ContentStore", "Archive", "Crypto"]),
         .target(name: "RootFS", dependencies: ["FileTree", "ContentStore", "Archive", "Crypto"]),
         .target(name: "ELF"),
-        .target(name: "Configure", dependencies: ["RootFS", "FileTree", "ContentStore", "ELF", "Debian"]),
+        .target(name: "Configure", dependencies: ["RootFS", "FileTree", "ContentStore", "ELF", "Debian", "Crypto"]),
         .target(name: "Prune", dependencies: ["FileTree", "ContentStore", "ELF"]),
 
         // `make bench`: lint throughput and process wall time.

@@ -1,3 +1,4 @@
+import Crypto
 import FileTree
 import RootFS
 
@@ -54,10 +55,18 @@ extension Configure {
                 let words = raw.split(separator: " ").map(String.init)
                 guard let path = words.last(where: { $0.hasPrefix("/") }) else { continue }
                 let flags = words.filter { !$0.hasPrefix("/") }
-                let hash = try io.bytes(at: path, in: tree).map { MD5.hex($0) } ?? "newconffile"
+                let hash = try io.bytes(at: path, in: tree).map(Self.md5) ?? "newconffile"
                 lines.append(([" " + path, hash] + flags).joined(separator: " "))
             }
             return lines
+        }
+
+        static func md5(_ bytes: [UInt8]) throws(ConfigureError) -> String {
+            do {
+                return try Crypto.MD5.hexDigest(bytes)
+            } catch {
+                throw .store("MD5 of a conffile: \(error)")
+            }
         }
 
         static func statusParagraph(_ package: InstalledPackage, conffiles: [String]) -> String {

@@ -1,3 +1,4 @@
+import ELF
 import FileTree
 
 extension Configure {
@@ -68,11 +69,12 @@ extension Configure {
                 let name = FileTree.name(of: path)
                 guard name.hasPrefix("lib") || name.hasPrefix("ld-"), name.contains(".so"),
                       let node = tree[path], let (_, target) = tree.resolve(path), target.content != nil,
-                      let bytes = try io.bytes(at: path, in: tree), let elf = ELFSoname(bytes) else { continue }
+                      let bytes = try io.bytes(at: path, in: tree),
+                      let elf = try? ELF.Object(bytes: bytes), elf.header.endianness == .little else { continue }
                 let flags: Int32
-                switch (elf.is64, elf.machine) {
-                case (true, ELFSoname.emX8664): flags = flagX8664
-                case (false, ELFSoname.em386): flags = flagI386
+                switch (elf.header.elfClass, elf.header.machine) {
+                case (.elf64, .x86_64): flags = flagX8664
+                case (.elf32, .i386): flags = flagI386
                 default: continue
                 }
                 var soname = elf.soname ?? name

@@ -88,3 +88,16 @@ public enum HMACSHA256 {
         }
     }
 }
+
+/// MD5 in one call, for formats that require it (dpkg's md5sums and conffile hashes) — never
+/// for anything that needs collision resistance.
+public enum MD5 {
+    public static func hexDigest(_ bytes: [UInt8]) throws -> String {
+        var digest = [UInt8](repeating: 0, count: 16)
+        var length: UInt32 = 0
+        try bytes.withUnsafeBytes { buffer in
+            try openSSLCheck(EVP_Digest(buffer.baseAddress, buffer.count, &digest, &length, EVP_md5(), nil), "compute an MD5 digest")
+        }
+        return hexString(Array(digest.prefix(Int(length))))
+    }
+}

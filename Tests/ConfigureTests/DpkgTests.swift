@@ -33,18 +33,13 @@ import TestSupport
         try Configure.Dpkg.write(packages: sorted, to: &f.tree, io: &io)
         let status = try #require(try f.text("/var/lib/dpkg/status"))
         #expect(status.hasPrefix("Package: dpkg\nEssential: yes\nStatus: install ok installed\nPriority: required\n"))
-        #expect(status.contains("Conffiles:\n /etc/dpkg/dpkg.cfg \(Configure.MD5.hex(Array("no-debsig\n".utf8)))\nDescription:"))
+        #expect(status.contains("Conffiles:\n /etc/dpkg/dpkg.cfg ae1cd06e546625dd83dd84307cb59246\nDescription:"))
         #expect(f.tree["/var/lib/dpkg/info/zlib1g:amd64.list"] != nil)
         #expect(f.tree["/var/lib/dpkg/info/mawk.list"] != nil)
         #expect(try f.text("/var/lib/dpkg/info/mawk.postinst") == Real.mawkPostinst)
         for dir in ["updates", "triggers", "alternatives", "info"] { #expect(f.tree["/var/lib/dpkg/\(dir)"]?.isDirectory == true) }
     }
 
-    @Test func md5MatchesKnownVectors() {
-        #expect(Configure.MD5.hex([]) == "d41d8cd98f00b204e9800998ecf8427e")
-        #expect(Configure.MD5.hex(Array("The quick brown fox jumps over the lazy dog".utf8)) == "9e107d9d372bb6826bd81d3542a419d6")
-        #expect(Configure.MD5.hex([UInt8](repeating: 0x61, count: 1000)) == "cabe45dcc9ae5b66ba86600cca6b8ba8")
-    }
 
     @Test(.enabled(if: Tools.find("dpkg-query") != nil && Tools.find("dpkg") != nil, "needs dpkg"))
     func dpkgQueryReadsTheDatabase() throws {

@@ -25,13 +25,6 @@ import TestSupport
         #expect(result.offsets["libc.so.6"] == UInt32("/lib/x86_64-linux-gnu/".utf8.count))
     }
 
-    @Test func elfReaderFindsSoname() throws {
-        let data = try #require(FileManager.default.contents(atPath: Self.hostLibs + "/libc.so.6"))
-        let elf = try #require(ELFSoname([UInt8](data)))
-        #expect(elf.soname == "libc.so.6")
-        #expect(elf.is64 && elf.machine == ELFSoname.emX8664)
-        #expect(ELFSoname(Array("not an elf file at all, just some text here...........".utf8)) == nil)
-    }
 
     /// A merged-/usr tree with real libraries; libz without its SONAME link (ldconfig must
     /// make it), a dev link, an ld.so.conf.d directory, a library in /opt/extra.

@@ -60,3 +60,12 @@ func hex(_ bytes: [UInt8]) -> String {
         #expect(try !HMACSHA256.isValid(Array(code.prefix(16)), for: message, key: key))
     }
 }
+
+@Suite("MD5 (dpkg's md5sums)")
+struct MD5Tests {
+    @Test func knownVectors() throws {
+        #expect(try MD5.hexDigest([]) == "d41d8cd98f00b204e9800998ecf8427e")
+        #expect(try MD5.hexDigest(Array("The quick brown fox jumps over the lazy dog".utf8)) == "9e107d9d372bb6826bd81d3542a419d6")
+        #expect(try MD5.hexDigest([UInt8](repeating: 0x61, count: 1000)) == "cabe45dcc9ae5b66ba86600cca6b8ba8")
+    }
+}
