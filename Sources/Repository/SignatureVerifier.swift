@@ -84,40 +84,43 @@ public struct SignatureVerifier: Sendable {
     }
 
     func interpret(status: String, exitCode: Int32, stderr: String, url: String, keyring: String) throws {
-        var good = false, valid = false
+        // Collect every keyword first: gpgv reports ERRSIG and NO_PUBKEY together for an
+        // unknown key, and the more specific one should win.
+        var seen: [String: [String]] = [:]
         for line in status.split(separator: "\n") {
             let words = line.words
             guard words.count >= 2, words[0] == "[GNUPG:]" else { continue }
-            let keyID = words.count > 2 ? words[2] : "?"
-            switch words[1] {
-            case "GOODSIG": good = true
-            case "VALIDSIG": valid = true
-            case "BADSIG":
-                throw RepositoryError.badSignature(url: url, keyring: keyring, detail: "BADSIG from key \(keyID)")
-            case "NO_PUBKEY":
-                throw RepositoryError.unknownSigner(url: url, keyring: keyring, keyID: keyID)
-            case "ERRSIG":
-                // ERRSIG <keyid> <pkalgo> <hashalgo> <sig_class> <time> <rc>; rc 9 = no public key.
-                if words.last == "9" { throw RepositoryError.unknownSigner(url: url, keyring: keyring, keyID: keyID) }
-                throw RepositoryError.badSignature(url: url, keyring: keyring, detail: String(line))
-            case "EXPKEYSIG":
-                throw RepositoryError.untrustedSigner(url: url, keyring: keyring, detail: "key \(keyID) has expired")
-            case "REVKEYSIG":
-                throw RepositoryError.untrustedSigner(url: url, keyring: keyring, detail: "key \(keyID) was revoked")
-            case "NODATA":
-                throw RepositoryError.unsigned(url: url)
-            default: continue
-            }
+            seen[words[1]] = Array(words.dropFirst(2))
         }
-        guard exitCode == 0, good, valid else {
-            if !good && !valid && exitCode != 0 && status.isEmpty {
-                throw RepositoryError.verifierFailed(url: url, keyring: keyring,
-                                                     detail: stderr.trimmingSpaces.isEmpty ? "exit status \(exitCode)" : String(stderr.trimmingSpaces))
-            }
-            if !good && !valid { throw RepositoryError.unsigned(url: url) }
-            throw RepositoryError.verifierFailed(url: url, keyring: keyring,
-                                                 detail: "exit status \(exitCode): \(stderr.trimmingSpaces)")
+        func keyID(_ keyword: String) -> String { seen[keyword]?.first ?? "?" }
+        if seen["BADSIG"] != nil {
+            throw RepositoryError.badSignature(url: url, keyring: keyring, detail: "BADSIG from key \(keyID("BADSIG"))")
         }
+        if seen["NO_PUBKEY"] != nil {
+            throw RepositoryError.unknownSigner(url: url, keyring: keyring, keyID: keyID("NO_PUBKEY"))
+        }
+        if let errsig = seen["ERRSIG"] {
+            // ERRSIG <keyid> <pkalgo> <hashalgo> <sig_class> <time> <rc> [<fpr>]; rc 9 = no public key.
+            if errsig.count > 5 && errsig[5] == "9" {
+                throw RepositoryError.unknownSigner(url: url, keyring: keyring, keyID: keyID("ERRSIG"))
+            }
+            throw RepositoryError.badSignature(url: url, keyring: keyring,
+                                               detail: "ERRSIG \(errsig.joined(separator: " "))")
+        }
+        if seen["EXPKEYSIG"] != nil {
+            throw RepositoryError.untrustedSigner(url: url, keyring: keyring, detail: "key \(keyID("EXPKEYSIG")) has expired")
+        }
+        if seen["REVKEYSIG"] != nil {
+            throw RepositoryError.untrustedSigner(url: url, keyring: keyring, detail: "key \(keyID("REVKEYSIG")) was revoked")
+        }
+        let good = seen["GOODSIG"] != nil, valid = seen["VALIDSIG"] != nil
+        if exitCode == 0 && good && valid { return }
+        if seen["NODATA"] != nil || (!good && !valid && !status.isEmpty) {
+            throw RepositoryError.unsigned(url: url)
+        }
+        let message = stderr.trimmingSpaces
+        throw RepositoryError.verifierFailed(url: url, keyring: keyring,
+                                             detail: "exit status \(exitCode)" + (message.isEmpty ? "" : ": \(message)"))
     }
 }
 

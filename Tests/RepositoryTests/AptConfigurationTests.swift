@@ -82,7 +82,7 @@ import TestSupport
         #expect(sources[0].keyring == .files([apt + "/trusted.gpg.d/debian.gpg"]))
         #expect(sources[1].keyring == .files(["/usr/share/keyrings/x.gpg"]))
         #expect(sources[1].architectures == ["amd64", "arm64"])
-        #expect(sources[1].declaredAt == apt + "/sources.list:4")
+        #expect(sources[1].declaredAt == apt + "/sources.list:5")
         // deb822: one source per suite, Signed-By path, inline key block.
         #expect(sources[3].components == ["main", "non-free-firmware"])
         #expect(sources[3].keyring == .files(["/usr/share/keyrings/debian-archive-keyring.gpg"]))

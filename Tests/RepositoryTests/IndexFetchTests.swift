@@ -100,8 +100,7 @@ import TestSupport
 
     @Test func acceptsAnArmoredInlineKey() async throws {
         let repo = try LocalRepository()
-        let armored = try LocalRepository.runTool(
-            "gpg", ["--batch", "--homedir", repo.gnupgHome, "--armor", "--export"]).stdoutText
+        let armored = try LocalRepository.gpg(home: repo.gnupgHome, ["--armor", "--export"]).stdoutText
         var source = repo.source()
         source.keyring = .inline(armored: armored)
         let store = try TestStore()

@@ -59,20 +59,25 @@ final class LocalRepository: @unchecked Sendable {
         try sign(home: gnupgHome)
     }
 
-    deinit {
-        // gpg started an agent for the throwaway home; stop it before the directory goes.
-        if let gpgconf = Tools.find("gpgconf") {
-            _ = try? Tools.run(gpgconf, ["--homedir", gnupgHome, "--kill", "gpg-agent"])
+    /// Runs gpg with a throwaway home, then stops the agent gpg started for it at once, so
+    /// no agent outlives the call even if the test process dies later.
+    @discardableResult
+    static func gpg(home: String, _ arguments: [String]) throws -> Tools.Result {
+        defer {
+            if let gpgconf = Tools.find("gpgconf") {
+                _ = try? Tools.run(gpgconf, ["--homedir", home, "--kill", "gpg-agent"])
+            }
         }
+        return try runTool("gpg", ["--batch", "--homedir", home] + arguments)
     }
 
     static func generateKey(home: String, name: String) throws {
-        try runTool("gpg", ["--batch", "--homedir", home, "--pinentry-mode", "loopback", "--passphrase", "",
+        try gpg(home: home, ["--pinentry-mode", "loopback", "--passphrase", "",
                             "--quick-gen-key", "\(name) <test@example.invalid>", "ed25519", "sign", "never"])
     }
 
     static func exportKey(home: String, to path: String) throws {
-        let result = try runTool("gpg", ["--batch", "--homedir", home, "--export"])
+        let result = try gpg(home: home, ["--export"])
         guard FileManager.default.createFile(atPath: path, contents: Data(result.stdout)) else {
             throw FixtureError("cannot write \(path)")
         }
@@ -80,7 +85,7 @@ final class LocalRepository: @unchecked Sendable {
 
     /// Clear-signs `Release` into `InRelease` with the key in `home`.
     func sign(home: String) throws {
-        try run("gpg", ["--batch", "--yes", "--homedir", home, "--pinentry-mode", "loopback", "--passphrase", "",
+        try Self.gpg(home: home, ["--yes", "--pinentry-mode", "loopback", "--passphrase", "",
                         "--clearsign", "--digest-algo", "SHA256", "--output", dists + "/InRelease", dists + "/Release"])
     }
 
@@ -198,9 +203,4 @@ final class ForeignKey: @unchecked Sendable {
         try LocalRepository.generateKey(home: home, name: "somebody else")
     }
 
-    deinit {
-        if let gpgconf = Tools.find("gpgconf") {
-            _ = try? Tools.run(gpgconf, ["--homedir", home, "--kill", "gpg-agent"])
-        }
-    }
 }

@@ -6,6 +6,9 @@ import TestSupport
 /// the server is listening before it makes a request.
 final class LoopbackServer: @unchecked Sendable {
     let process: Process
+    /// The server's stdin: it exits when this closes, so even a crashed test run (which
+    /// never calls `stop()`) leaves no server behind.
+    let lifeline = Pipe()
     let port: Int
     var baseURL: URL { URL(string: "http://127.0.0.1:\(port)") ?? URL(fileURLWithPath: "/") }
 
@@ -56,10 +59,10 @@ final class LoopbackServer: @unchecked Sendable {
         let output = Pipe()
         process = Process()
         process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = ["-u", "-c", script] + arguments
+        process.arguments = ["-u", "-c", Self.watchdog + script] + arguments
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
+        process.standardInput = lifeline
         try process.run()
         // The first line is the port; reading it blocks until the server listens.
         var line = Data()
@@ -76,11 +79,26 @@ final class LoopbackServer: @unchecked Sendable {
         self.port = port
     }
 
+    /// Prepended to every script: exit as soon as the test process's end of stdin closes.
+    static let watchdog = """
+        import os as _os, sys as _sys, threading as _threading
+        def _watch():
+            while _sys.stdin.buffer.read(1): pass
+            _os._exit(0)
+        _threading.Thread(target=_watch, daemon=True).start()
+
+        """
+
+    /// Kills the server and reaps it. Not `terminate()` + `waitUntilExit()`: on Linux that
+    /// wait can spin forever when it runs on a task's thread rather than the one that started
+    /// the process.
     func stop() {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
+        try? lifeline.fileHandleForWriting.close()
+        guard process.isRunning else { return }
+        let pid = process.processIdentifier
+        kill(pid, SIGKILL)
+        var status: Int32 = 0
+        _ = waitpid(pid, &status, 0)
     }
 
     deinit { stop() }
