@@ -79,7 +79,11 @@ extension HostImg {
             let console = Console.current
             let target = stage ?? .bundle
             guard target.isImplemented else {
-                throw NotImplemented.report("build --stage \(target.rawValue)", "the stages after rootfs are tracked in issues 4 and 5; use --stage rootfs")
+                throw NotImplemented.report("build", "the stages after rootfs are tracked in issues 4 and 5; use --stage rootfs")
+            }
+            guard FileManager.default.fileExists(atPath: manifest) else {
+                console.error("hostimg: error: no such file: \(manifest)")
+                throw ExitCode.usage
             }
             var options = RootFSBuild.Options(manifest: manifest, output: output, locked: locked)
             if let cache { options.cache = cache }

@@ -79,8 +79,8 @@ public struct Pruner: Sendable {
         // Bytes are counted once per inode: the removed path that held the content (as it was
         // before the pass) carries them, and only if no kept path still links to it.
         var survivingLinks: Set<String> = []
-        for (_, node) in tree.unorderedEntries {
-            if case let .hardlink(target) = node.kind { survivingLinks.insert(target) }
+        for (path, _) in tree.unorderedEntries {
+            if case let .hardlink(target)? = before[path]?.kind { survivingLinks.insert(target) }
         }
         var entries: [PruneReport.Entry] = []
         var directories = 0
