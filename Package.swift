@@ -59,7 +59,7 @@ let package = Package(
             dependencies: ["HostImgCore", .product(name: "Yams", package: "Yams")]
         ),
 
-        .testTarget(name: "HostImgCoreTests", dependencies: ["HostImgCore"], exclude: ["Fixtures"]),
+        .testTarget(name: "HostImgCoreTests", dependencies: ["HostImgCore", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "HostImgCLITests", dependencies: ["HostImgCLI", "HostImgCore"]),
         // Helpers shared by the test targets: running upstream tools, scratch directories.
         .target(name: "TestSupport", path: "Tests/TestSupport"),

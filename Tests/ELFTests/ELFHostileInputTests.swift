@@ -37,7 +37,7 @@ struct ELFHostileInputTests {
     @Test("a real binary cut at random points (fixed seed)")
     func truncatedRandomly() throws {
         let bytes = try Self.realBytes()
-        var generator = SplitMix64(seed: 0x5EED)
+        var generator = SeededGenerator(seed: 0x5EED)
         for _ in 0..<300 {
             let length = Int(generator.next() % UInt64(bytes.count))
             Self.survive(Array(bytes.prefix(length)))
@@ -51,7 +51,7 @@ struct ELFHostileInputTests {
         synthetic.needed = ["liba.so", "libb.so"]
         synthetic.soname = "libc.so"
         synthetic.interpreter = "/lib/ld.so"
-        var generator = SplitMix64(seed: 42)
+        var generator = SeededGenerator(seed: 42)
         for original in [Array(real.prefix(8192)), synthetic.build()] {
             for _ in 0..<400 {
                 var bytes = original
@@ -138,18 +138,5 @@ struct ELFHostileInputTests {
         #expect(throws: ELF.ParseError.unmappedAddress(what: "DT_STRTAB", address: 0x7F00_0000_0000_0000)) {
             try ELF.Object(bytes: bytes)
         }
-    }
-}
-
-/// A small deterministic generator so failures reproduce.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

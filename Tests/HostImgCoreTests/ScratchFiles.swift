@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 @testable import HostImgCore
 
 /// A temporary folder for inputs a test generates (huge, binary, or laid out in folders),
@@ -54,18 +55,6 @@ func places(_ diagnostics: [Diagnostic]) -> [String] {
     diagnostics.map { "\($0.rule) \($0.location.line):\($0.location.column)" }
 }
 
-/// A small deterministic generator (SplitMix64), so "random" inputs are the same on every run.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Valid manifests the hostile-input tests start from (paths need no other file: the kernel
 /// file is written next to them by `writeValidSet`).
