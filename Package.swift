@@ -27,6 +27,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Yams", package: "Yams"),
                 "ContentStore", "FileTree", "Debian", "Repository", "RootFS", "Configure", "Prune",
+                "EROFS", "DMVerity", "GPT", "Bundle", "Crypto",
             ]
         ),
 
@@ -53,6 +54,12 @@ let package = Package(
         .target(name: "Configure", dependencies: ["RootFS", "FileTree", "ContentStore", "ELF", "Debian", "Crypto"]),
         .target(name: "Prune", dependencies: ["FileTree", "ContentStore", "ELF"]),
 
+        // Issue 4, the image stage: one module per on-disk format, pure of I/O policy.
+        .target(name: "EROFS", dependencies: ["FileTree", "ContentStore"]),
+        .target(name: "DMVerity", dependencies: ["Crypto"]),
+        .target(name: "GPT", dependencies: ["Crypto"]),
+        .target(name: "Bundle", dependencies: ["Crypto", "Zstd"]),
+
         // `make bench`: lint throughput and process wall time.
         .executableTarget(
             name: "hostimg-bench",
@@ -73,6 +80,10 @@ let package = Package(
         .testTarget(name: "ELFTests", dependencies: ["ELF", "TestSupport"]),
         .testTarget(name: "ConfigureTests", dependencies: ["Configure", "RootFS", "FileTree", "ContentStore", "TestSupport"]),
         .testTarget(name: "PruneTests", dependencies: ["Prune", "FileTree", "ContentStore", "TestSupport"]),
+        .testTarget(name: "EROFSTests", dependencies: ["EROFS", "FileTree", "ContentStore", "TestSupport"]),
+        .testTarget(name: "DMVerityTests", dependencies: ["DMVerity", "Crypto", "TestSupport"]),
+        .testTarget(name: "GPTTests", dependencies: ["GPT", "Crypto", "TestSupport"]),
+        .testTarget(name: "BundleTests", dependencies: ["Bundle", "Crypto", "Zstd", "TestSupport"]),
         // `make e2e`: the stages against Debian's mirror, chroot, QEMU. Skipped without
         // HOSTIMG_NETWORK_TESTS=1.
         .testTarget(name: "EndToEndTests", dependencies: ["HostImgCore", "Debian", "ELF", "TestSupport"]),

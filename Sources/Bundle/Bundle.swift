@@ -1,0 +1,1 @@
+// The Bundle module: being written (issue 4).

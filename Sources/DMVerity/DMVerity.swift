@@ -1,0 +1,1 @@
+// The DMVerity module: being written (issue 4).

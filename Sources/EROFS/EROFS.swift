@@ -1,0 +1,1 @@
+// The EROFS module: being written (issue 4).

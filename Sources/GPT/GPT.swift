@@ -1,0 +1,1 @@
+// The GPT module: being written (issue 4).
