@@ -58,7 +58,7 @@ let package = Package(
         .target(name: "EROFS", dependencies: ["FileTree", "ContentStore"]),
         .target(name: "DMVerity", dependencies: ["Crypto"]),
         .target(name: "GPT", dependencies: ["Crypto"]),
-        .target(name: "Bundle", dependencies: ["Crypto", "Zstd"]),
+        .target(name: "Bundle", dependencies: ["Crypto", "Zstd", "Archive"]),
 
         // `make bench`: lint throughput and process wall time.
         .executableTarget(
@@ -83,7 +83,7 @@ let package = Package(
         .testTarget(name: "EROFSTests", dependencies: ["EROFS", "FileTree", "ContentStore", "TestSupport"]),
         .testTarget(name: "DMVerityTests", dependencies: ["DMVerity", "Crypto", "TestSupport"]),
         .testTarget(name: "GPTTests", dependencies: ["GPT", "Crypto", "TestSupport"]),
-        .testTarget(name: "BundleTests", dependencies: ["Bundle", "Crypto", "Zstd", "TestSupport"]),
+        .testTarget(name: "BundleTests", dependencies: ["Bundle", "Crypto", "Zstd", "Archive", "TestSupport"]),
         // `make e2e`: the stages against Debian's mirror, chroot, QEMU. Skipped without
         // HOSTIMG_NETWORK_TESTS=1.
         .testTarget(name: "EndToEndTests", dependencies: ["HostImgCore", "Debian", "ELF", "TestSupport"]),
