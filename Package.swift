@@ -84,6 +84,8 @@ let package = Package(
         .testTarget(name: "DMVerityTests", dependencies: ["DMVerity", "Crypto", "TestSupport"]),
         .testTarget(name: "GPTTests", dependencies: ["GPT", "Crypto", "TestSupport"]),
         .testTarget(name: "BundleTests", dependencies: ["Bundle", "Crypto", "Zstd", "Archive", "TestSupport"]),
+        // The image stage end to end on a synthetic tree: upstream tools check every part.
+        .testTarget(name: "ImageTests", dependencies: ["HostImgCore", "Crypto", "FileTree", "ContentStore", "GPT", "TestSupport"]),
         // `make e2e`: the stages against Debian's mirror, chroot, QEMU. Skipped without
         // HOSTIMG_NETWORK_TESTS=1.
         .testTarget(name: "EndToEndTests", dependencies: ["HostImgCore", "Debian", "ELF", "TestSupport"]),

@@ -3,30 +3,36 @@ import Foundation
 import HostImgCore
 
 extension HostImg {
-    /// `hostimg build MANIFEST`: the image pipeline. The stages up to `rootfs` work (issue 3);
-    /// the image stages are issues 4 and 5.
+    /// `hostimg build MANIFEST`: the image pipeline, manifest to signed disk image and bundle.
     struct Build: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Build a signed A/B disk image and update bundle from a manifest.",
             discussion: """
                 Runs the image pipeline: resolve the manifest's packages (pinned by version and \
-                SHA-256 in hostimg.lock), fetch them into a content-addressed cache, unpack them \
+                SHA-256 in NAME.lock), fetch them into a content-addressed cache, unpack them \
                 into a file tree without running maintainer scripts, apply overlays and the \
                 host tuning, prune what a hypervisor host does not need (locales, docs, foreign \
                 binaries, unused kernel modules and firmware), then write the EROFS root, its \
                 dm-verity tree and signature, the initrd and unified kernel image, the GPT disk \
                 image and the signed update bundle.
 
+                Signing: --key/--cert, else the manifest's `signing`, else a DEVELOPMENT key \
+                kept in the cache (the build then warns loudly, and report.json says so). \
+                --unsigned leaves the verity signature and the bundle signature out; \
+                `hostimg sign` adds them later, giving the same bytes a signed build gives \
+                (with an RSA key; ECDSA signatures are randomised).
+
                 Every stage is cached under the hash of its inputs: a rebuild redoes only what \
                 changed, and two builds of the same inputs give the same bytes. No root \
                 privileges, loop devices or namespaces are needed.
 
-                Writes into --output: the disk image, the update bundle, the lock file, an SBOM \
-                and a build report (what was pruned and why).
+                Writes into --output: NAME.img (GPT: ESP, slot A root + verity + verity-sig, \
+                slot B empty, state), NAME.bundle (signed manifest first, zstd payloads after) \
+                and report.json (sizes, root hash, partitions, what was pruned and why, time \
+                per stage); the lock file goes beside the manifest. `--stage rootfs` writes \
+                rootfs.tar (sorted, SOURCE_DATE_EPOCH times, numeric owners) instead.
 
-                Implemented today: --stage resolve, fetch and rootfs. `--stage rootfs` writes \
-                rootfs.tar (sorted, SOURCE_DATE_EPOCH times, numeric owners) and report.json \
-                into --output; the later stages exit with status 3.
+                Not built yet (issue 5): the kernel, initrd and UKI; the ESP is left empty.
                 """
         )
 
@@ -54,7 +60,7 @@ extension HostImg {
         @Option(
             help: ArgumentHelp(
                 "Stop after this stage (each stage's output is cached).",
-                discussion: "Default: bundle (the whole pipeline).",
+                discussion: "Default: image (the whole pipeline).",
                 valueName: "stage"
             )
         )
@@ -75,12 +81,21 @@ extension HostImg {
         )
         var lock: String?
 
+        @OptionGroup(title: "Signing")
+        var signing: SigningOptions
+
+        @Option(
+            help: ArgumentHelp(
+                "32 hex digits every UUID and the verity salt derive from.",
+                discussion: "Default: derived from the image name, so partition UUIDs stay the same across versions. Also read from HOSTIMG_SEED.",
+                valueName: "hex"
+            )
+        )
+        var seed: String?
+
         func run() async throws {
             let console = Console.current
-            let target = stage ?? .bundle
-            guard target.isImplemented else {
-                throw NotImplemented.report("build", "the stages after rootfs are tracked in issues 4 and 5; use --stage rootfs")
-            }
+            let target = stage ?? .image
             guard FileManager.default.fileExists(atPath: manifest) else {
                 console.error("hostimg: error: no such file: \(manifest)")
                 throw ExitCode.usage
@@ -89,10 +104,14 @@ extension HostImg {
             if let cache { options.cache = cache }
             options.lockPath = lock
             options.stopAfter = target == .resolve ? .resolve : target == .fetch ? .fetch : nil
+            if target == .image {
+                options.image = try imageRequest(console: console)
+            }
             let progress = BuildProgress.forProcess(console: console)
             do {
                 let result = try await RootFSBuild(options) { progress.handle($0) }.run()
-                for (label, path) in [("lock", result.lockPath), ("rootfs", result.tarPath), ("report", result.reportPath)] {
+                for (label, path) in [("lock", result.lockPath), ("rootfs", result.tarPath), ("image", result.imagePath),
+                                      ("bundle", result.bundlePath), ("report", result.reportPath)] {
                     if let path { console.write("\(label): \(path)\n") }
                 }
             } catch let error as BuildError {
@@ -102,6 +121,44 @@ extension HostImg {
                 console.error("hostimg: error: \(error.description)")
                 throw ExitCode.findings
             }
+        }
+
+        private func imageRequest(console: Console) throws -> ImageRequest {
+            var request = ImageRequest(signing: try signing.choice(), environment: console.environment)
+            if let text = seed ?? console.environment["HOSTIMG_SEED"] {
+                guard let bytes = Hex.decode(text), bytes.count == 16 else {
+                    console.error("hostimg: error: --seed '\(text)' must be 32 hex digits (16 bytes)")
+                    throw ExitCode.usage
+                }
+                request.seed = bytes
+            }
+            return request
+        }
+    }
+}
+
+/// `--key`, `--cert`, `--unsigned`: shared by `build` and `sign`.
+struct SigningOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Private key (PEM) to sign with; needs --cert.", valueName: "file"), completion: .file())
+    var key: String?
+
+    @Option(help: ArgumentHelp("Certificate (PEM) of the signing key; needs --key.", valueName: "file"), completion: .file())
+    var cert: String?
+
+    @Flag(help: "Build without signatures; sign later with `hostimg sign`.")
+    var unsigned = false
+
+    func choice() throws -> ImageRequest.Signing {
+        switch (key, cert, unsigned) {
+        case (nil, nil, true): return .unsigned
+        case (nil, nil, false): return .automatic
+        case let (key?, cert?, false): return .files(key: key, certificate: cert)
+        case (_, _, true):
+            Console.current.error("hostimg: error: --unsigned cannot be combined with --key or --cert")
+            throw ExitCode.usage
+        default:
+            Console.current.error("hostimg: error: --key and --cert go together")
+            throw ExitCode.usage
         }
     }
 }

@@ -28,25 +28,28 @@ public struct HostImg: AsyncParsableCommand {
             images without stopping their VMs.
 
               lint     find every mistake a manifest holds, with file:line:col
-              build    manifest -> signed A/B disk image, update bundle, lock file, SBOM
+              build    manifest -> signed A/B disk image, update bundle, lock file, report
               verify   check an image or bundle the way a host would
+              sign     sign an image and bundle built with --unsigned
+              keygen   make a development signing key
+              inspect  show what is in an image or bundle
               switch   install a bundle into the inactive slot and move the host onto it
-              inspect  show what is in an image
 
-            Only lint works today; the others parse their arguments and exit with status 3.
+            switch is not built yet: it parses its arguments and exits with status 3.
 
             Results are written to standard output; progress, summaries and errors to \
             standard error.
 
             EXIT STATUS
               0  success (lint: no errors; warnings fail only with --strict)
-              1  lint found problems that fail the run
+              1  lint found problems that fail the run; build or sign failed; verify found \
+            a part that does not check out
               2  the command could not run: bad usage, a path that does not exist or \
             cannot be read
               3  the command is not implemented yet
             """,
         version: HostImgVersion.current,
-        subcommands: [Build.self, Lint.self, Verify.self, Switch.self, Inspect.self]
+        subcommands: [Build.self, Lint.self, Verify.self, Sign.self, Keygen.self, Inspect.self, Switch.self]
     )
 
     public init() {}

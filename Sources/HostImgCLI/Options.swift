@@ -55,24 +55,14 @@ extension ColorMode: ExpressibleByArgument {}
 
 /// `build --stage`: where the pipeline stops (ARCHITECTURE.md, "The build pipeline").
 enum BuildStage: String, CaseIterable, Sendable, ExpressibleByArgument {
-    /// Pin every package by version and SHA-256 into hostimg.lock beside the manifest.
+    /// Pin every package by version and SHA-256 into NAME.lock beside the manifest.
     case resolve
     /// Download the locked packages into the content-addressed cache, verified.
     case fetch
     /// Unpack, configure, overlay and prune the root tree; write it as a deterministic tar
     /// (`rootfs.tar`) with `report.json`.
     case rootfs
-    /// Write the EROFS root file system.
-    case erofs
-    /// Compute the dm-verity hash tree and sign its root hash.
-    case verity
-    /// Build the initrd and the unified kernel image.
-    case boot
-    /// Write the GPT disk image with the ESP and both slots.
+    /// Everything: EROFS root, dm-verity tree, verity signature, GPT disk image with both
+    /// slots, and the update bundle (the default).
     case image
-    /// Write the signed update bundle (the whole pipeline; the default).
-    case bundle
-
-    /// Stages this build can run to the end of today.
-    var isImplemented: Bool { [.resolve, .fetch, .rootfs].contains(self) }
 }

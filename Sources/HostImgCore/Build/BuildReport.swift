@@ -44,6 +44,8 @@ public struct BuildReport: Sendable, Codable {
     public var files: Int = 0
     public var rootfsBytes: UInt64 = 0
     public var stages: [Stage] = []
+    /// The disk image and bundle; nil when the build stopped at the root tree.
+    public var disk: Image?
 
     init(image: String, version: String, sourceDateEpoch: Int64) {
         self.image = image

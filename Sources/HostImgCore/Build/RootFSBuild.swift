@@ -32,6 +32,10 @@ public struct RootFSBuild {
 
         public enum StopPoint: Sendable { case resolve, fetch }
 
+        /// Go on past the tree to the disk image and bundle (issue 4) instead of writing
+        /// `rootfs.tar`.
+        public var image: ImageRequest?
+
         public init(manifest: String, output: String, cache: String = ContentStore.defaultRoot, locked: Bool = false,
                     aptDirectory: String = "/etc/apt", sourceDateEpoch: Int64? = nil, downloadParallelism: Int = 6) {
             self.manifest = manifest
@@ -52,6 +56,8 @@ public struct RootFSBuild {
         public var tarPath: String?
         public var reportPath: String?
         public var lockPath: String?
+        public var imagePath: String?
+        public var bundlePath: String?
     }
 
     let options: Options
@@ -162,6 +168,17 @@ public struct RootFSBuild {
             } catch {
                 throw BuildError(stage: "prune", "\(error)")
             }
+        }
+
+        if let request = options.image {
+            report.files = tree.count
+            let image = try buildImage(request, tree: tree, store: store, manifest: manifest, epoch: epoch)
+            report.disk = image.report
+            report.stages = timings + image.stages
+            let reportPath = options.output + "/report.json"
+            try Self.writeJSON(report, to: reportPath)
+            return Result(tree: tree, packages: installed, report: report, tarPath: nil, reportPath: reportPath,
+                          lockPath: lockPath, imagePath: image.report.path, bundlePath: image.report.bundlePath)
         }
 
         let tarPath = options.output + "/rootfs.tar"

@@ -1,1 +1,0 @@
-// The Bundle module: being written (issue 4).

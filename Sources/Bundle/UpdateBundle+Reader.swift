@@ -1,0 +1,227 @@
+import Crypto
+import Zstd
+
+extension UpdateBundle {
+    /// Reads a bundle the way a host installs it: manifest and signature first, then each
+    /// payload streamed through zstd and SHA-256.
+    ///
+    /// `init` reads only the first one or two members. Payload headers are located lazily,
+    /// one 512-byte read each, when a payload is first streamed. Every size taken from the
+    /// file is checked against the file's length before anything is read or allocated, the
+    /// manifest and signature are bounded (`maximumManifestSize`, `maximumSignatureSize`),
+    /// and decompression stops at the size the manifest announces: hostile input ends in a
+    /// `BundleError`, never a crash, a hang or an unbounded allocation.
+    ///
+    /// The reader does not verify the signature on its own: call `verifySignature` first,
+    /// then stream or verify payloads.
+    public final class Reader {
+        public let path: String
+        private let file: FileDescriptor
+        private let fileSize: UInt64
+        public let manifest: Manifest
+        /// The exact bytes of manifest.json (what the signature covers).
+        public let manifestBytes: [UInt8]
+        /// The DER PKCS#7 signature, nil in an unsigned bundle.
+        public let signature: [UInt8]?
+        /// The members' modification time (the build's SOURCE_DATE_EPOCH), which `resign`
+        /// keeps so a re-signed bundle has the bytes of a bundle signed at build time.
+        public let mtime: Int64
+        /// Payload members found so far, in manifest order.
+        private var located: [(dataOffset: UInt64, size: UInt64)] = []
+        /// Where the next payload header is expected.
+        private var nextHeader: UInt64
+
+        public var isSigned: Bool { signature != nil }
+
+        public init(path: String) throws {
+            self.path = path
+            file = try FileDescriptor.openForReading(path)
+            fileSize = try file.size()
+            guard fileSize >= UInt64(TarHeader.size) else {
+                throw BundleError.notATar(
+                    path: path, detail: "it has \(fileSize) bytes, less than one 512-byte tar header")
+            }
+            let (first, manifestData) = try Self.readMember(
+                file, at: 0, fileSize: fileSize, limit: maximumManifestSize, path: path,
+                expect: { header in
+                    guard header.name == manifestName else { throw BundleError.firstMemberNotManifest(found: header.name) }
+                })
+            manifestBytes = manifestData
+            manifest = try Manifest.decode(manifestData)
+            guard let firstBlock = try file.read(count: TarHeader.size, at: 0) else {
+                throw BundleError.truncated(path: path, offset: fileSize, expected: "a tar header")
+            }
+            mtime = try TarHeader(decoding: firstBlock, at: 0, path: path).mtime
+            let second = first  // offset of the second member's header
+            guard let block = try file.read(count: TarHeader.size, at: second) else {
+                throw BundleError.truncated(path: path, offset: fileSize, expected: "the header after manifest.json")
+            }
+            if TarHeader.isZeroBlock(block) {
+                throw BundleError.payloadMissing(role: manifest.payloads[0].role, file: manifest.payloads[0].file)
+            }
+            let header = try TarHeader(decoding: block, at: second, path: path)
+            if header.name == signatureName {
+                let (next, signatureData) = try Self.readMember(
+                    file, at: second, fileSize: fileSize, limit: maximumSignatureSize, path: path, expect: { _ in })
+                signature = signatureData
+                nextHeader = next
+            } else {
+                signature = nil
+                nextHeader = second
+            }
+        }
+
+        /// Read a whole small member (header at `offset`); returns the offset after it and
+        /// its data.
+        private static func readMember(
+            _ file: borrowing FileDescriptor, at offset: UInt64, fileSize: UInt64, limit: UInt64, path: String,
+            expect: (TarHeader) throws -> Void
+        ) throws -> (UInt64, [UInt8]) {
+            guard let block = try file.read(count: TarHeader.size, at: offset) else {
+                throw BundleError.truncated(path: path, offset: fileSize, expected: "a tar header")
+            }
+            let header = try TarHeader(decoding: block, at: offset, path: path)
+            try expect(header)
+            guard header.size <= limit else {
+                throw BundleError.memberTooLarge(name: header.name, size: header.size, limit: limit)
+            }
+            let dataOffset = offset + UInt64(TarHeader.size)
+            guard dataOffset + header.paddedDataSize <= fileSize,
+                let data = try file.read(count: Int(header.size), at: dataOffset)
+            else {
+                throw BundleError.truncated(path: path, offset: fileSize, expected: "the data of \(header.name)")
+            }
+            return (dataOffset + header.paddedDataSize, data)
+        }
+
+        // MARK: Signature
+
+        /// Verifies the manifest signature against `certificate`: call this before anything
+        /// else. Throws `.unsigned` or `.badSignature` naming the certificate.
+        public func verifySignature(trusting certificate: Certificate) throws {
+            guard let signature else { throw BundleError.unsigned }
+            do {
+                try PKCS7.verifyDetached(signature: signature, data: manifestBytes, trusting: certificate)
+            } catch {
+                var detail = "\(error)"
+                if let signedBy = manifest.signedBy, signedBy != certificate.sha256Fingerprint {
+                    detail += "; the manifest names signer fingerprint \(signedBy), the trusted certificate is "
+                        + certificate.sha256Fingerprint
+                }
+                throw BundleError.badSignature(subject: certificate.subject, detail: detail)
+            }
+        }
+
+        // MARK: Payloads
+
+        /// Streams one payload: decompresses it, hashes the compressed and the uncompressed
+        /// bytes, and hands uncompressed chunks to `sink`. Throws `.payloadMismatch` naming the
+        /// role when a size or hash differs from the manifest. The sink may have received
+        /// bytes by then: the caller activates nothing until every payload passed.
+        public func streamPayload(role: String, into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+            try stream(role: role, compressed: { _ in }, into: sink)
+        }
+
+        /// Checks every payload (streaming, no output) and that nothing follows the last one
+        /// but the end-of-archive marker. Throws naming the first failing role.
+        public func verifyPayloads() throws {
+            for payload in manifest.payloads {
+                try streamPayload(role: payload.role) { _ in }
+            }
+            try checkEnd()
+        }
+
+        /// Stream a payload, also handing the compressed chunks to `compressed` (how `resign`
+        /// copies a payload it checks on the way).
+        func stream(
+            role: String, compressed: (UnsafeRawBufferPointer) throws -> Void,
+            into sink: (UnsafeRawBufferPointer) throws -> Void
+        ) throws {
+            guard let index = manifest.payloads.firstIndex(where: { $0.role == role }) else {
+                throw BundleError.unknownRole(role, known: manifest.payloads.map(\.role))
+            }
+            let info = manifest.payloads[index]
+            let member = try locate(index)
+            let plainHash = try RunningDigest()
+            let compressedHash = try RunningDigest()
+            var produced: UInt64 = 0
+            let limit = Int(clamping: info.size)
+            do {
+                let decompressor = try ZstdDecompressor(limit: limit)
+                try copy(from: file, offset: member.dataOffset, length: member.size, what: "the data of \(info.file)") { chunk in
+                    try compressedHash.update(chunk)
+                    try compressed(chunk)
+                    try decompressor.decompress(chunk) { piece in
+                        try plainHash.update(piece)
+                        produced += UInt64(piece.count)
+                        try sink(piece)
+                    }
+                }
+                try decompressor.finish()
+            } catch ZstdError.outputLimitExceeded {
+                throw BundleError.payloadMismatch(role: role, what: "it decompresses to more than the \(info.size) bytes announced")
+            } catch let error as ZstdError {
+                throw BundleError.payloadMismatch(role: role, what: "the compressed data is corrupt (\(error))")
+            }
+            let compressedDigest = try compressedHash.finish()
+            guard compressedDigest == info.compressedSha256 else {
+                throw BundleError.payloadMismatch(
+                    role: role, what: "compressed SHA-256 is \(compressedDigest), the manifest says \(info.compressedSha256)")
+            }
+            guard produced == info.size else {
+                throw BundleError.payloadMismatch(
+                    role: role, what: "it decompresses to \(produced) bytes, the manifest says \(info.size)")
+            }
+            let digest = try plainHash.finish()
+            guard digest == info.sha256 else {
+                throw BundleError.payloadMismatch(role: role, what: "SHA-256 is \(digest), the manifest says \(info.sha256)")
+            }
+        }
+
+        /// Find the member of payload `index`, walking the headers in between. Each payload
+        /// must be the next member, with the manifest's name and compressed size.
+        private func locate(_ index: Int) throws -> (dataOffset: UInt64, size: UInt64) {
+            while located.count <= index {
+                let info = manifest.payloads[located.count]
+                let position = located.count + (isSigned ? 2 : 1)
+                guard let block = try file.read(count: TarHeader.size, at: nextHeader) else {
+                    throw BundleError.truncated(path: path, offset: fileSize, expected: "the header of \(info.file)")
+                }
+                if TarHeader.isZeroBlock(block) { throw BundleError.payloadMissing(role: info.role, file: info.file) }
+                let header = try TarHeader(decoding: block, at: nextHeader, path: path)
+                guard header.name == info.file else {
+                    throw BundleError.unexpectedMember(name: header.name, position: position, expected: info.file)
+                }
+                guard header.size == info.compressedSize else {
+                    throw BundleError.payloadMismatch(
+                        role: info.role,
+                        what: "the archive member has \(header.size) bytes, the manifest says \(info.compressedSize) compressed bytes")
+                }
+                let dataOffset = nextHeader + UInt64(TarHeader.size)
+                guard header.size <= fileSize, dataOffset + header.paddedDataSize <= fileSize else {
+                    throw BundleError.truncated(path: path, offset: fileSize, expected: "the data of \(info.file)")
+                }
+                located.append((dataOffset, header.size))
+                nextHeader = dataOffset + header.paddedDataSize
+            }
+            return located[index]
+        }
+
+        /// After the last payload only the two zero blocks of the end-of-archive marker may follow.
+        private func checkEnd() throws {
+            _ = try locate(manifest.payloads.count - 1)
+            for block in 0..<2 {
+                let offset = nextHeader + UInt64(block * TarHeader.size)
+                guard let bytes = try file.read(count: TarHeader.size, at: offset) else {
+                    throw BundleError.truncated(path: path, offset: fileSize, expected: "the end-of-archive marker")
+                }
+                if !TarHeader.isZeroBlock(bytes) {
+                    let header = try TarHeader(decoding: bytes, at: offset, path: path)
+                    throw BundleError.unexpectedMember(
+                        name: header.name, position: manifest.payloads.count + (isSigned ? 2 : 1),
+                        expected: "the end-of-archive marker after the last payload")
+                }
+            }
+        }
+    }
+}

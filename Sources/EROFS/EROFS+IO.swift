@@ -1,0 +1,179 @@
+import Glibc
+
+extension EROFS {
+    /// The raw calls this module makes, each in one place with its error mapped.
+    enum Syscall {
+        static func open(_ path: String, _ flags: Int32, mode: mode_t = 0o644) throws(EROFSError) -> Int32 {
+            let fd = path.withCString { Glibc.open($0, flags | O_CLOEXEC, mode) }
+            guard fd >= 0 else { throw .io(path: path, operation: "open", errno: errno) }
+            return fd
+        }
+
+        static func size(_ fd: Int32, path: String) throws(EROFSError) -> UInt64 {
+            var info = stat()
+            guard fstat(fd, &info) == 0 else { throw .io(path: path, operation: "fstat", errno: errno) }
+            return UInt64(info.st_size)
+        }
+
+        /// Reads up to `count` bytes at `offset` into `buffer`, retrying short reads; returns
+        /// how many bytes there were (fewer only at the end of the file).
+        static func pread(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, count: Int, offset: UInt64,
+                          path: String) throws(EROFSError) -> Int {
+            var done = 0
+            while done < count {
+                let n = Glibc.pread(fd, buffer + done, count - done, off_t(offset) + off_t(done))
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw .io(path: path, operation: "read", errno: errno)
+                }
+                if n == 0 { break }
+                done += n
+            }
+            return done
+        }
+
+        static func pwrite(_ fd: Int32, _ buffer: UnsafeRawPointer, count: Int, offset: UInt64,
+                           path: String) throws(EROFSError) {
+            var done = 0
+            while done < count {
+                let n = Glibc.pwrite(fd, buffer + done, count - done, off_t(offset) + off_t(done))
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw .io(path: path, operation: "write", errno: errno)
+                }
+                done += n
+            }
+        }
+
+        static func truncate(_ fd: Int32, to size: UInt64, path: String) throws(EROFSError) {
+            guard ftruncate(fd, off_t(size)) == 0 else { throw .io(path: path, operation: "ftruncate", errno: errno) }
+        }
+    }
+
+    /// The image being written: a large buffer that fills sequentially (contents are read
+    /// straight into it) and goes out in one pwrite when full.
+    final class OutputFile {
+        let path: String
+        let fd: Int32
+        private let buffer: UnsafeMutableRawBufferPointer
+        private var fill = 0
+        /// Image offset of `buffer[0]`.
+        private var base: UInt64
+        var onFlush: ((UInt64) -> Void)?
+
+        init(path: String, startingAt offset: UInt64, bufferSize: Int = 4 << 20) throws(EROFSError) {
+            self.path = path
+            fd = try Syscall.open(path, O_WRONLY | O_CREAT | O_TRUNC)
+            buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 4096)
+            base = offset
+        }
+
+        deinit {
+            buffer.deallocate()
+            Glibc.close(fd)
+        }
+
+        /// Where the next appended byte lands in the image.
+        var position: UInt64 { base + UInt64(fill) }
+
+        func flush() throws(EROFSError) {
+            guard fill > 0, let start = buffer.baseAddress else { return }
+            try Syscall.pwrite(fd, start, count: fill, offset: base, path: path)
+            base += UInt64(fill)
+            fill = 0
+            onFlush?(base)
+        }
+
+        func appendZeros(_ count: Int) throws(EROFSError) {
+            var left = count
+            while left > 0 {
+                if fill == buffer.count { try flush() }
+                let n = min(left, buffer.count - fill)
+                (buffer.baseAddress.map { $0 + fill })?.initializeMemory(as: UInt8.self, repeating: 0, count: n)
+                fill += n
+                left -= n
+            }
+        }
+
+        func append(_ bytes: [UInt8]) throws(EROFSError) {
+            var done = 0
+            while done < bytes.count {
+                if fill == buffer.count { try flush() }
+                let n = min(bytes.count - done, buffer.count - fill)
+                bytes.withUnsafeBytes { source in
+                    if let from = source.baseAddress, let to = buffer.baseAddress {
+                        (to + fill).copyMemory(from: from + done, byteCount: n)
+                    }
+                }
+                fill += n
+                done += n
+            }
+        }
+
+        /// Copies `count` bytes from `source` (starting at its offset 0) into the image;
+        /// returns how many there were, which is fewer only if the file is shorter.
+        func append(from source: Int32, count: UInt64, sourcePath: String) throws(EROFSError) -> UInt64 {
+            var done: UInt64 = 0
+            while done < count {
+                if fill == buffer.count { try flush() }
+                guard let to = buffer.baseAddress else { break }
+                let want = Int(min(count - done, UInt64(buffer.count - fill)))
+                let got = try Syscall.pread(source, to + fill, count: want, offset: done, path: sourcePath)
+                fill += got
+                done += UInt64(got)
+                if got < want { break }
+            }
+            return done
+        }
+
+        /// Writes `bytes` at an absolute image offset, outside the sequential buffer.
+        func write(_ bytes: [UInt8], at offset: UInt64) throws(EROFSError) {
+            let result = bytes.withUnsafeBytes { raw in
+                Result { () throws(EROFSError) in
+                    guard let start = raw.baseAddress else { return }
+                    try Syscall.pwrite(fd, start, count: raw.count, offset: offset, path: path)
+                }
+            }
+            try result.get()
+        }
+
+        func truncate(to size: UInt64) throws(EROFSError) { try Syscall.truncate(fd, to: size, path: path) }
+    }
+
+    /// A file read with positioned reads (the image, from a base offset).
+    final class InputFile {
+        let path: String
+        let fd: Int32
+        let size: UInt64
+
+        init(path: String) throws(EROFSError) {
+            self.path = path
+            fd = try Syscall.open(path, O_RDONLY)
+            do {
+                size = try Syscall.size(fd, path: path)
+            } catch {
+                Glibc.close(fd)
+                throw error
+            }
+        }
+
+        deinit { Glibc.close(fd) }
+
+        /// Exactly `count` bytes at `offset`, or `.truncated` naming `what`.
+        func read(at offset: UInt64, count: Int, what: String) throws(EROFSError) -> [UInt8] {
+            let (end, overflow) = offset.addingReportingOverflow(UInt64(count))
+            guard !overflow, end <= size else {
+                throw .truncated(path: path, what: what, needed: overflow ? UInt64.max : end, size: size)
+            }
+            var bytes = [UInt8](repeating: 0, count: count)
+            let got = try bytes.withUnsafeMutableBytes { raw in
+                Result { () throws(EROFSError) -> Int in
+                    guard let start = raw.baseAddress else { return 0 }
+                    return try Syscall.pread(fd, start, count: count, offset: offset, path: path)
+                }
+            }.get()
+            guard got == count else { throw .truncated(path: path, what: what, needed: end, size: offset + UInt64(got)) }
+            return bytes
+        }
+    }
+}

@@ -1,0 +1,232 @@
+import ContentStore
+import FileTree
+
+extension EROFS {
+    /// Reads an uncompressed image that starts at byte `offset` of a file (so a partition
+    /// inside a disk image can be read in place). Every offset taken from the image is checked
+    /// against the image's size before it is read; a directory reached twice is a loop.
+    public final class Reader {
+        public let path: String
+        public let offset: UInt64
+        public let superBlock: SuperBlock
+        let file: InputFile
+        /// `blocks × block size`: nothing the image points at may lie beyond this.
+        let imageSize: UInt64
+        let blockSize: UInt64
+
+        public init(path: String, offset: UInt64 = 0) throws {
+            self.path = path
+            self.offset = offset
+            file = try InputFile(path: path)
+            let first = try file.read(at: offset + UInt64(EROFS.superBlockOffset), count: SuperBlock.size,
+                                      what: "the superblock")
+            superBlock = try SuperBlock.decode(first, image: path)
+            blockSize = UInt64(superBlock.blockSize)
+            imageSize = UInt64(superBlock.blocks) * blockSize
+            guard offset + imageSize <= file.size else {
+                throw EROFSError.truncated(path: path, what: "\(superBlock.blocks) blocks of \(blockSize) bytes",
+                                           needed: offset + imageSize, size: file.size)
+            }
+            if superBlock.featureCompat & SuperBlock.compatSuperBlockChecksum != 0 {
+                let span = max(Int(blockSize) - EROFS.superBlockOffset, SuperBlock.size)
+                let bytes = try file.read(at: offset + UInt64(EROFS.superBlockOffset), count: span,
+                                          what: "the superblock's checksummed block")
+                let computed = CRC32C.superBlockChecksum(bytes)
+                guard computed == superBlock.checksum else {
+                    throw EROFSError.corrupt(path: path, detail: "superblock checksum is 0x\(String(superBlock.checksum, radix: 16)), the contents give 0x\(String(computed, radix: 16))")
+                }
+            }
+        }
+
+        // MARK: Inodes and their data
+
+        func inodeOffset(_ nid: UInt64) throws(EROFSError) -> UInt64 {
+            let meta = UInt64(superBlock.metaBlockAddress) * blockSize
+            let (slot, overflow) = nid.multipliedReportingOverflow(by: UInt64(inodeSlotSize))
+            guard !overflow, meta + slot + UInt64(Inode.compactSize) <= imageSize else {
+                throw .corrupt(path: path, detail: "nid \(nid) lies outside the image (\(imageSize) bytes)")
+            }
+            return meta + slot
+        }
+
+        /// Reads `count` bytes at image offset `at`, all within the image.
+        func read(at: UInt64, count: Int, what: String) throws(EROFSError) -> [UInt8] {
+            let (end, overflow) = at.addingReportingOverflow(UInt64(count))
+            guard !overflow, end <= imageSize else {
+                throw .corrupt(path: path, detail: "\(what) lies beyond the image's \(imageSize) bytes")
+            }
+            return try file.read(at: offset + at, count: count, what: what)
+        }
+
+        func inode(_ nid: UInt64) throws(EROFSError) -> Inode {
+            let at = try inodeOffset(nid)
+            let count = at + UInt64(Inode.extendedSize) <= imageSize ? Inode.extendedSize : Inode.compactSize
+            let bytes = try read(at: at, count: count, what: "inode nid \(nid)")
+            return try Inode.decode(bytes, superBlock: superBlock, nid: nid, image: path)
+        }
+
+        /// Where an inode's bytes are: whole blocks from `blockStart`, then an inline tail.
+        struct DataMap {
+            var blockStart: UInt64
+            var blockBytes: UInt64
+            var inlineStart: UInt64
+            var inlineBytes: UInt64
+        }
+
+        func dataMap(_ inode: Inode, nid: UInt64) throws(EROFSError) -> DataMap {
+            let size = inode.size
+            let blockStart = UInt64(inode.union) * blockSize
+            switch inode.layout {
+            case DataLayout.flatPlain.rawValue:
+                guard size == 0 || (blockStart <= imageSize && size <= imageSize - blockStart) else {
+                    throw .corrupt(path: path, detail: "nid \(nid): \(size) data bytes at block \(inode.union) run past the image")
+                }
+                return DataMap(blockStart: blockStart, blockBytes: size, inlineStart: 0, inlineBytes: 0)
+            case DataLayout.flatInline.rawValue:
+                let blocks = (size + blockSize - 1) / blockSize
+                let blockBytes = blocks == 0 ? 0 : (blocks - 1) * blockSize
+                let tail = size - blockBytes
+                let inlineStart = try inodeOffset(nid) + UInt64(inode.byteSize + inode.xattrBodySize)
+                guard inlineStart % blockSize + tail <= blockSize, inlineStart + tail <= imageSize else {
+                    throw .corrupt(path: path, detail: "nid \(nid): inline tail of \(tail) bytes crosses a block boundary")
+                }
+                guard blockBytes == 0 || (blockStart <= imageSize && blockBytes <= imageSize - blockStart) else {
+                    throw .corrupt(path: path, detail: "nid \(nid): \(blockBytes) data bytes at block \(inode.union) run past the image")
+                }
+                return DataMap(blockStart: blockStart, blockBytes: blockBytes, inlineStart: inlineStart, inlineBytes: tail)
+            default:
+                throw .unsupported(path: path, what: "nid \(nid): data layout \(inode.layout) (compressed or chunk-based)")
+            }
+        }
+
+        /// `count` bytes of the inode's data from logical offset `start`.
+        func data(_ map: DataMap, from start: UInt64, count: Int, nid: UInt64) throws(EROFSError) -> [UInt8] {
+            var out: [UInt8] = []
+            out.reserveCapacity(count)
+            let end = start + UInt64(count)
+            if start < map.blockBytes {
+                let n = Int(min(end, map.blockBytes) - start)
+                out += try read(at: map.blockStart + start, count: n, what: "data of nid \(nid)")
+            }
+            if end > map.blockBytes {
+                let from = max(start, map.blockBytes) - map.blockBytes
+                let n = Int(end - map.blockBytes - from)
+                out += try read(at: map.inlineStart + from, count: n, what: "inline data of nid \(nid)")
+            }
+            return out
+        }
+
+        func xattrs(_ inode: Inode, nid: UInt64) throws(EROFSError) -> [String: [UInt8]] {
+            guard inode.xattrCount > 0 else { return [:] }
+            let at = try inodeOffset(nid) + UInt64(inode.byteSize)
+            let body = try read(at: at, count: inode.xattrBodySize, what: "xattrs of nid \(nid)")
+            return try Xattr.decodeBody(body, nid: nid, image: path) { (id) throws(EROFSError) in
+                // Shared xattrs (mkfs.erofs images): id × 4 bytes into the shared area.
+                let base = UInt64(superBlock.xattrBlockAddress) * blockSize + UInt64(id) * 4
+                let head = try read(at: base, count: Xattr.entryHeaderSize, what: "shared xattr \(id)")
+                let length = Xattr.entryHeaderSize + Int(head[0]) + Int(EROFS.load(UInt16.self, from: head, at: 2))
+                let entry = try read(at: base, count: length, what: "shared xattr \(id)")
+                let (name, value, _) = try Xattr.decodeEntry(entry, at: 0, nid: nid, image: path)
+                return (name, value)
+            }
+        }
+
+        func directoryEntries(_ inode: Inode, nid: UInt64) throws(EROFSError) -> [Directory.Entry] {
+            let map = try dataMap(inode, nid: nid)
+            var entries: [Directory.Entry] = []
+            var position: UInt64 = 0
+            while position < inode.size {
+                let length = Int(min(blockSize, inode.size - position))
+                let block = try data(map, from: position, count: length, nid: nid)
+                entries += try Directory.decodeBlock(block, nid: nid, image: path)
+                position += UInt64(length)
+            }
+            return entries
+        }
+
+        // MARK: Walking the tree
+
+        struct Visited {
+            var path: String
+            var nid: UInt64
+            var inode: Inode
+        }
+
+        /// Every path with its inode, sorted bytewise by path.
+        func walk() throws(EROFSError) -> [Visited] {
+            let rootNid = UInt64(superBlock.rootNid)
+            let root = try inode(rootNid)
+            guard root.fileType == .directory else {
+                throw .corrupt(path: path, detail: "root nid \(rootNid) is not a directory")
+            }
+            var result: [Visited] = []
+            var seenDirectories: Set<UInt64> = [rootNid]
+            var pending = [(Visited(path: "/", nid: rootNid, inode: root), parent: rootNid)]
+            while let (directory, parentNid) = pending.popLast() {
+                result.append(directory)
+                for entry in try directoryEntries(directory.inode, nid: directory.nid) {
+                    if entry.name == [0x2e] {
+                        guard entry.nid == directory.nid else {
+                            throw .corrupt(path: path, detail: "\(directory.path): '.' names nid \(entry.nid), not the directory's own \(directory.nid)")
+                        }
+                        continue
+                    }
+                    if entry.name == [0x2e, 0x2e] {
+                        guard entry.nid == parentNid else {
+                            throw .corrupt(path: path, detail: "\(directory.path): '..' names nid \(entry.nid), not the parent's \(parentNid)")
+                        }
+                        continue
+                    }
+                    guard !entry.name.contains(0x2f), !entry.name.contains(0) else {
+                        throw .corrupt(path: path, detail: "\(directory.path): a name contains '/' or NUL")
+                    }
+                    let name = String(decoding: entry.name, as: UTF8.self)
+                    let childPath = directory.path == "/" ? "/" + name : directory.path + "/" + name
+                    let child = try inode(entry.nid)
+                    guard child.fileType == entry.fileType else {
+                        throw .corrupt(path: path, detail: "\(childPath): the dirent says type \(entry.fileType.rawValue), nid \(entry.nid) has type \(child.fileType.rawValue)")
+                    }
+                    let visited = Visited(path: childPath, nid: entry.nid, inode: child)
+                    if child.fileType == .directory {
+                        guard seenDirectories.insert(entry.nid).inserted else {
+                            throw .directoryLoop(path: childPath, nid: entry.nid)
+                        }
+                        pending.append((visited, directory.nid))
+                    } else {
+                        result.append(visited)
+                    }
+                }
+            }
+            return result.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
+        }
+
+        /// Every path with its metadata, contents not read.
+        public func listing() throws -> [EROFS.Entry] {
+            try walk().map { (item) throws(EROFSError) -> EROFS.Entry in
+                let inode = item.inode
+                guard let kind = inode.fileType.entryKind else {
+                    throw .corrupt(path: path, detail: "\(item.path): unknown file type")
+                }
+                var entry = EROFS.Entry(path: item.path, kind: kind, mode: inode.mode & 0o7777, uid: inode.uid,
+                                        gid: inode.gid, size: inode.size, mtime: Int64(bitPattern: inode.mtime),
+                                        nlink: inode.nlink, nid: item.nid, xattrs: try xattrs(inode, nid: item.nid))
+                switch inode.fileType {
+                case .symlink: entry.symlinkTarget = try symlinkTarget(inode, nid: item.nid)
+                case .characterDevice, .blockDevice:
+                    (entry.deviceMajor, entry.deviceMinor) = decodeDevice(inode.union)
+                default: break
+                }
+                if kind != .regular && kind != .directory && kind != .symlink { entry.size = 0 }
+                return entry
+            }
+        }
+
+        func symlinkTarget(_ inode: Inode, nid: UInt64) throws(EROFSError) -> String {
+            guard inode.size > 0, inode.size <= 4096 else {
+                throw .corrupt(path: path, detail: "nid \(nid): symlink target of \(inode.size) bytes (1 to 4096 are valid)")
+            }
+            let bytes = try data(dataMap(inode, nid: nid), from: 0, count: Int(inode.size), nid: nid)
+            return String(decoding: bytes, as: UTF8.self)
+        }
+    }
+}

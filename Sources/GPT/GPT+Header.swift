@@ -1,0 +1,139 @@
+extension GPT {
+    /// The GPT header (UEFI 2.10 §5.3.2 Table 5.5, `EFI_PARTITION_TABLE_HEADER`): 92 bytes at
+    /// the start of LBA 1 (primary) and of the last LBA (backup); the rest of the sector is zero.
+    ///
+    /// ```
+    ///  0  Signature                 8   "EFI PART"
+    ///  8  Revision                  4   0x00010000
+    /// 12  HeaderSize                4   92
+    /// 16  HeaderCRC32               4   CRC32 of HeaderSize bytes with this field zeroed
+    /// 20  Reserved                  4   0
+    /// 24  MyLBA                     8   LBA of this header
+    /// 32  AlternateLBA              8   LBA of the other header
+    /// 40  FirstUsableLBA            8
+    /// 48  LastUsableLBA             8
+    /// 56  DiskGUID                 16   mixed-endian
+    /// 72  PartitionEntryLBA         8   first LBA of this copy's entry array
+    /// 80  NumberOfPartitionEntries  4
+    /// 84  SizeOfPartitionEntry      4
+    /// 88  PartitionEntryArrayCRC32  4
+    /// ```
+    struct Header: Equatable {
+        static let size = 92
+        static let signature: [UInt8] = Array("EFI PART".utf8)
+        static let revision: UInt32 = 0x0001_0000
+        static let crcOffset = 16
+
+        var myLBA: UInt64
+        var alternateLBA: UInt64
+        var firstUsableLBA: UInt64
+        var lastUsableLBA: UInt64
+        var diskGUID: GUID
+        var partitionEntryLBA: UInt64
+        var numberOfPartitionEntries: UInt32
+        var sizeOfPartitionEntry: UInt32
+        var partitionEntryArrayCRC32: UInt32
+
+        /// A full 512-byte sector with the header CRC filled in.
+        func encodedSector() -> [UInt8] {
+            var bytes = [UInt8](repeating: 0, count: Int(Table.sectorSize))
+            bytes.replaceSubrange(0..<8, with: Self.signature)
+            LittleEndian.put32(Self.revision, into: &bytes, at: 8)
+            LittleEndian.put32(UInt32(Self.size), into: &bytes, at: 12)
+            // 16: HeaderCRC32, filled last; 20: Reserved, zero.
+            LittleEndian.put64(myLBA, into: &bytes, at: 24)
+            LittleEndian.put64(alternateLBA, into: &bytes, at: 32)
+            LittleEndian.put64(firstUsableLBA, into: &bytes, at: 40)
+            LittleEndian.put64(lastUsableLBA, into: &bytes, at: 48)
+            bytes.replaceSubrange(56..<72, with: diskGUID.encodedMixedEndian())
+            LittleEndian.put64(partitionEntryLBA, into: &bytes, at: 72)
+            LittleEndian.put32(numberOfPartitionEntries, into: &bytes, at: 80)
+            LittleEndian.put32(sizeOfPartitionEntry, into: &bytes, at: 84)
+            LittleEndian.put32(partitionEntryArrayCRC32, into: &bytes, at: 88)
+            LittleEndian.put32(CRC32.checksum(bytes[0..<Self.size]), into: &bytes, at: Self.crcOffset)
+            return bytes
+        }
+
+        /// Decodes and checks one header sector on its own: signature, revision, size, CRC and
+        /// MyLBA. Agreement with the other copy and with the file is checked by the reader.
+        init(sector: [UInt8], copy: GPTError.Copy, expectedLBA: UInt64) throws(GPTError) {
+            precondition(sector.count == Int(Table.sectorSize))
+            let bytes = sector[...]
+            guard Array(bytes[0..<8]) == Self.signature else {
+                throw .invalidHeader(
+                    copy, field: "signature", found: Self.quote(bytes[0..<8]), expected: "\"EFI PART\"")
+            }
+            let revision = LittleEndian.get32(bytes, at: 8)
+            guard revision == Self.revision else {
+                throw .invalidHeader(copy, field: "revision", found: Self.hex(revision), expected: "0x00010000 (1.0)")
+            }
+            let headerSize = LittleEndian.get32(bytes, at: 12)
+            // UEFI allows a larger header (up to the block size) as long as the CRC covers it.
+            guard headerSize >= UInt32(Self.size), headerSize <= UInt32(Table.sectorSize) else {
+                throw .invalidHeader(copy, field: "header size", found: "\(headerSize)", expected: "92...512")
+            }
+            var zeroed = sector
+            LittleEndian.put32(0, into: &zeroed, at: Self.crcOffset)
+            let stored = LittleEndian.get32(bytes, at: Self.crcOffset)
+            let computed = CRC32.checksum(zeroed[0..<Int(headerSize)])
+            guard stored == computed else {
+                throw .checksumMismatch(copy, area: "header", stored: stored, computed: computed)
+            }
+            myLBA = LittleEndian.get64(bytes, at: 24)
+            guard myLBA == expectedLBA else {
+                throw .invalidHeader(copy, field: "MyLBA", found: "\(myLBA)", expected: "\(expectedLBA)")
+            }
+            alternateLBA = LittleEndian.get64(bytes, at: 32)
+            firstUsableLBA = LittleEndian.get64(bytes, at: 40)
+            lastUsableLBA = LittleEndian.get64(bytes, at: 48)
+            diskGUID = GUID(mixedEndian: bytes[56..<72])
+            partitionEntryLBA = LittleEndian.get64(bytes, at: 72)
+            numberOfPartitionEntries = LittleEndian.get32(bytes, at: 80)
+            sizeOfPartitionEntry = LittleEndian.get32(bytes, at: 84)
+            partitionEntryArrayCRC32 = LittleEndian.get32(bytes, at: 88)
+            // UEFI: 128 × 2^n bytes per entry. Larger entries are legal but unused in practice;
+            // bounding them (and the count) keeps a hostile header from asking for gigabytes.
+            guard [128, 256, 512, 1024].contains(sizeOfPartitionEntry) else {
+                throw .invalidHeader(
+                    copy, field: "SizeOfPartitionEntry", found: "\(sizeOfPartitionEntry)", expected: "128 (or 256, 512, 1024)")
+            }
+            guard numberOfPartitionEntries >= 1, numberOfPartitionEntries <= 4096 else {
+                throw .invalidHeader(
+                    copy, field: "NumberOfPartitionEntries", found: "\(numberOfPartitionEntries)", expected: "1...4096")
+            }
+            guard firstUsableLBA <= lastUsableLBA else {
+                throw .invalidHeader(
+                    copy, field: "FirstUsableLBA", found: "\(firstUsableLBA)",
+                    expected: "at most LastUsableLBA (\(lastUsableLBA))")
+            }
+        }
+
+        init(
+            myLBA: UInt64, alternateLBA: UInt64, firstUsableLBA: UInt64, lastUsableLBA: UInt64, diskGUID: GUID,
+            partitionEntryLBA: UInt64, numberOfPartitionEntries: UInt32, sizeOfPartitionEntry: UInt32,
+            partitionEntryArrayCRC32: UInt32
+        ) {
+            self.myLBA = myLBA
+            self.alternateLBA = alternateLBA
+            self.firstUsableLBA = firstUsableLBA
+            self.lastUsableLBA = lastUsableLBA
+            self.diskGUID = diskGUID
+            self.partitionEntryLBA = partitionEntryLBA
+            self.numberOfPartitionEntries = numberOfPartitionEntries
+            self.sizeOfPartitionEntry = sizeOfPartitionEntry
+            self.partitionEntryArrayCRC32 = partitionEntryArrayCRC32
+        }
+
+        /// Bytes of this copy's entry array.
+        var entryArrayBytes: UInt64 { UInt64(numberOfPartitionEntries) * UInt64(sizeOfPartitionEntry) }
+
+        private static func quote(_ bytes: ArraySlice<UInt8>) -> String {
+            let printable = bytes.allSatisfy { $0 >= 0x20 && $0 < 0x7F }
+            return printable
+                ? "\"" + String(decoding: bytes, as: UTF8.self) + "\""
+                : bytes.map { String($0, radix: 16) }.joined(separator: " ")
+        }
+
+        private static func hex(_ value: UInt32) -> String { "0x" + String(value, radix: 16) }
+    }
+}

@@ -1,0 +1,58 @@
+extension GPT {
+    /// The protective MBR in LBA 0 (UEFI 2.10 §5.2.3, Tables 5.3 and 5.4). It marks the whole
+    /// disk as one partition of type 0xEE so MBR-only tools leave the GPT alone.
+    ///
+    /// ```
+    ///   0  BootCode               440  zero
+    /// 440  UniqueMBRDiskSignature   4  zero (unused)
+    /// 444  Unknown                  2  zero
+    /// 446  PartitionRecord[0]      16  BootIndicator 0, StartingCHS 00 02 00, OSType 0xEE,
+    ///                                  EndingCHS ff ff ff, StartingLBA 1,
+    ///                                  SizeInLBA min(sectors - 1, 0xFFFFFFFF)
+    /// 462  PartitionRecord[1...3]  48  zero
+    /// 510  Signature                2  0x55 0xAA
+    /// ```
+    enum ProtectiveMBR {
+        static let recordOffset = 446
+        static let recordSize = 16
+        static let osType: UInt8 = 0xEE
+
+        static func encode(diskSectors: UInt64) -> [UInt8] {
+            var bytes = [UInt8](repeating: 0, count: Int(Table.sectorSize))
+            let record = recordOffset
+            bytes[record + 0] = 0x00  // BootIndicator: not bootable
+            bytes.replaceSubrange((record + 1)..<(record + 4), with: [0x00, 0x02, 0x00])  // StartingCHS: LBA 1
+            bytes[record + 4] = osType
+            bytes.replaceSubrange((record + 5)..<(record + 8), with: [0xFF, 0xFF, 0xFF])  // EndingCHS: beyond CHS
+            LittleEndian.put32(1, into: &bytes, at: record + 8)
+            LittleEndian.put32(UInt32(min(diskSectors - 1, 0xFFFF_FFFF)), into: &bytes, at: record + 12)
+            bytes[510] = 0x55
+            bytes[511] = 0xAA
+            return bytes
+        }
+
+        /// Accepts any MBR with the boot signature and an 0xEE record starting at LBA 1 (also
+        /// a hybrid MBR, which gdisk can make); throws naming what is missing.
+        static func check(_ sector: [UInt8]) throws(GPTError) {
+            precondition(sector.count == Int(Table.sectorSize))
+            guard sector[510] == 0x55, sector[511] == 0xAA else {
+                throw .invalidProtectiveMBR(
+                    "boot signature is \(hex(sector[510])) \(hex(sector[511])), expected 55 aa at byte 510")
+            }
+            let records = (0..<4).map { recordOffset + $0 * recordSize }
+            let types = records.map { sector[$0 + 4] }
+            let protective = records.first { offset in
+                sector[offset + 4] == osType && LittleEndian.get32(sector[...], at: offset + 8) == 1
+            }
+            guard protective != nil else {
+                throw .invalidProtectiveMBR(
+                    "no partition record of type 0xee starting at LBA 1 (record types: "
+                        + types.map { "0x" + hex($0) }.joined(separator: ", ") + ")")
+            }
+        }
+
+        private static func hex(_ byte: UInt8) -> String {
+            (byte < 0x10 ? "0" : "") + String(byte, radix: 16)
+        }
+    }
+}

@@ -1,0 +1,46 @@
+extension GPT {
+    /// Writes the protective MBR (LBA 0), the primary header (LBA 1) and entries (LBA 2-33),
+    /// the backup entries (LBA n-33...n-2) and the backup header (LBA n-1), and nothing else:
+    /// partition contents already in the file stay as they are. The file is created when
+    /// missing and extended (sparsely) to `table.diskSize` when shorter; a longer file is
+    /// refused because its last sector would not be the backup header.
+    ///
+    /// The output depends only on `table`: equal tables give identical bytes.
+    public static func write(_ table: Table, to path: String) throws {
+        try table.validate()
+        let file = try ImageFile(path: path, writable: true)
+        let fileSize = try file.size
+        guard fileSize <= table.diskSize else {
+            throw GPTError.fileLargerThanDisk(path: path, fileSize: fileSize, diskSize: table.diskSize)
+        }
+        if fileSize < table.diskSize { try file.truncate(to: table.diskSize) }
+
+        let sectors = encodedSectors(table)
+        try file.write(sectors.mbr, at: 0, what: "protective MBR")
+        try file.write(sectors.primaryHeader, at: Table.sectorSize, what: "primary GPT header")
+        try file.write(sectors.entries, at: 2 * Table.sectorSize, what: "primary partition entries")
+        try file.write(sectors.entries, at: table.backupEntriesLBA * Table.sectorSize, what: "backup partition entries")
+        try file.write(sectors.backupHeader, at: table.backupHeaderLBA * Table.sectorSize, what: "backup GPT header")
+    }
+
+    /// The table's sectors in memory (for `write`, and for tests that compare bytes).
+    /// `table` must be valid (`validate()`).
+    static func encodedSectors(_ table: Table) -> (mbr: [UInt8], primaryHeader: [UInt8], entries: [UInt8], backupHeader: [UInt8]) {
+        var entries = [UInt8](repeating: 0, count: Int(Table.entryCount * Table.entrySize))
+        for (index, partition) in table.partitions.enumerated() {
+            let offset = index * Int(Table.entrySize)
+            entries.replaceSubrange(offset..<(offset + PartitionEntry.size), with: PartitionEntry.encode(partition))
+        }
+        let entriesCRC = CRC32.checksum(entries)
+        func header(myLBA: UInt64, alternateLBA: UInt64, entriesLBA: UInt64) -> Header {
+            Header(
+                myLBA: myLBA, alternateLBA: alternateLBA, firstUsableLBA: table.firstUsableLBA,
+                lastUsableLBA: table.lastUsableLBA, diskGUID: table.diskGUID, partitionEntryLBA: entriesLBA,
+                numberOfPartitionEntries: UInt32(Table.entryCount), sizeOfPartitionEntry: UInt32(Table.entrySize),
+                partitionEntryArrayCRC32: entriesCRC)
+        }
+        let primary = header(myLBA: 1, alternateLBA: table.backupHeaderLBA, entriesLBA: 2)
+        let backup = header(myLBA: table.backupHeaderLBA, alternateLBA: 1, entriesLBA: table.backupEntriesLBA)
+        return (ProtectiveMBR.encode(diskSectors: table.diskSectors), primary.encodedSector(), entries, backup.encodedSector())
+    }
+}

@@ -1,0 +1,88 @@
+import ArgumentParser
+import Foundation
+import HostImgCore
+
+extension HostImg {
+    /// `hostimg sign`: the second half of two-phase signing.
+    struct Sign: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Sign an image and bundle built with --unsigned, without rebuilding.",
+            discussion: """
+                PATH is a build output directory (its NAME.img and NAME.bundle are signed, \
+                and report.json records the signer), a disk image, or a bundle. For an image, \
+                each filled slot's verity tree is first checked against the root hash its \
+                PARTUUIDs carry; then the verity-sig partition is written. A bundle gets its \
+                verity-sig payload and its manifest signature.
+
+                With the same RSA key, the result is byte-identical to a build signed in one \
+                step. Something already signed is refused unless --force.
+                """
+        )
+
+        @Argument(help: ArgumentHelp("Build output directory, disk image or bundle.", valueName: "path"),
+                  completion: .file())
+        var path: String
+
+        @Option(help: ArgumentHelp("Private key (PEM).", valueName: "file"), completion: .file())
+        var key: String
+
+        @Option(help: ArgumentHelp("Certificate (PEM) of the key.", valueName: "file"), completion: .file())
+        var cert: String
+
+        @Flag(help: "Replace existing signatures.")
+        var force = false
+
+        func run() async throws {
+            let console = Console.current
+            let identity: SigningIdentity
+            do {
+                identity = try SigningIdentity.load(keyFile: key, certificateFile: cert)
+            } catch {
+                console.error("hostimg: error: \(error)")
+                throw ExitCode.usage
+            }
+            do {
+                if identity.isDevelopment {
+                    console.error("warning: signing with a DEVELOPMENT key (\(identity.certificate.subject))")
+                }
+                var isDirectory: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                    console.error("hostimg: error: no such file or directory: \(path)")
+                    throw ExitCode.usage
+                }
+                var images: [String] = []
+                var bundles: [String] = []
+                if isDirectory.boolValue {
+                    let names = try FileManager.default.contentsOfDirectory(atPath: path).sorted()
+                    images = names.filter { $0.hasSuffix(".img") }.map { path + "/" + $0 }
+                    bundles = names.filter { $0.hasSuffix(".bundle") }.map { path + "/" + $0 }
+                    guard !images.isEmpty || !bundles.isEmpty else {
+                        console.error("hostimg: error: \(path) holds no .img or .bundle to sign")
+                        throw ExitCode.usage
+                    }
+                } else if try ArtifactVerifier.kind(of: path) == .image {
+                    images = [path]
+                } else {
+                    bundles = [path]
+                }
+                for image in images {
+                    for outcome in try ArtifactSigner.signImage(image, identity: identity, force: force) {
+                        console.write("\(outcome.action): \(outcome.path) (root hash \(outcome.rootHash))\n")
+                    }
+                }
+                for bundle in bundles {
+                    let outcome = try ArtifactSigner.signBundle(bundle, identity: identity, force: force)
+                    console.write("\(outcome.action): \(outcome.path) (root hash \(outcome.rootHash))\n")
+                }
+                if isDirectory.boolValue {
+                    try ArtifactSigner.updateReport(path + "/report.json", identity: identity)
+                }
+            } catch let code as ExitCode {
+                throw code
+            } catch {
+                console.error("hostimg: error: \(error)")
+                throw ExitCode.findings
+            }
+        }
+    }
+}

@@ -1,0 +1,218 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import Bundle
+import ContentStore
+import Crypto
+import DMVerity
+import EROFS
+import FileTree
+import Foundation
+import GPT
+
+/// The image stage (issue 4): root tree → EROFS → dm-verity → verity-sig → GPT disk image
+/// with slot A filled and slot B empty → signed update bundle.
+///
+/// Intermediate files live in a work directory inside the output directory and are removed
+/// at the end; the disk image and bundle appear under their final names only when complete.
+public struct ImageBuild: Sendable {
+    public struct Options: Sendable {
+        public var output: String
+        public var name: String
+        public var version: String
+        /// File times and the EROFS build time.
+        public var sourceDateEpoch: Int64
+        /// 16 bytes: every UUID and the verity salt derive from it.
+        public var seed: [UInt8]
+        public var diskSize: UInt64?
+        public var slotSize: UInt64
+        public var espSize: UInt64
+        public var stateSize: UInt64
+        /// nil builds unsigned: the verity-sig partition stays zero, the bundle has no
+        /// signature, and `hostimg sign` adds both later.
+        public var signer: SigningIdentity?
+
+        public init(output: String, name: String, version: String, sourceDateEpoch: Int64, seed: [UInt8],
+                    diskSize: UInt64? = nil, slotSize: UInt64 = Manifest.Disk.defaultSlotSize,
+                    espSize: UInt64 = Manifest.Disk.defaultESPSize, stateSize: UInt64 = Manifest.Disk.defaultStateSize,
+                    signer: SigningIdentity? = nil) {
+            self.output = output
+            self.name = name
+            self.version = version
+            self.sourceDateEpoch = sourceDateEpoch
+            self.seed = seed
+            self.diskSize = diskSize
+            self.slotSize = slotSize
+            self.espSize = espSize
+            self.stateSize = stateSize
+            self.signer = signer
+        }
+
+        /// The default seed: the same for every build of one image name, so partition UUIDs
+        /// that do not carry a root hash (ESP, state, slot B) stay put across versions.
+        public static func defaultSeed(name: String) throws -> [UInt8] {
+            Array(try Crypto.SHA256.hash(Array("hostimg seed v1\0\(name)".utf8)).prefix(16))
+        }
+
+        public var label: String { "\(name)_\(version)" }
+        public var imagePath: String { output + "/\(name).img" }
+        public var bundlePath: String { output + "/\(name).bundle" }
+    }
+
+    public struct Result: Sendable {
+        public var report: BuildReport.Image
+        public var stages: [BuildReport.Stage]
+    }
+
+    let options: Options
+    let observer: BuildObserver
+
+    public init(_ options: Options, observer: @escaping BuildObserver = { _ in }) {
+        self.options = options
+        self.observer = observer
+    }
+
+    public func run(tree: FileTree, store: ContentStore) throws -> Result {
+        var timings = StageTimer(observer: observer)
+        let ids = ImageLayout.Identifiers(seed: options.seed)
+        let work = options.output + "/.hostimg-work-\(getpid())"
+        do {
+            try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        } catch {
+            throw BuildError(stage: "image", "cannot create \(work): \(error.localizedDescription)")
+        }
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let parameters: DMVerity.Parameters
+        let slot: ImageLayout.SlotGeometry
+        do {
+            parameters = DMVerity.Parameters(salt: try ids.veritySalt(), uuid: try ids.verityUUID())
+            slot = try ImageLayout.slotGeometry(slotSize: options.slotSize, parameters: parameters)
+        } catch {
+            throw BuildError(stage: "image", "\(error)")
+        }
+
+        let erofsPath = work + "/root.erofs"
+        let erofs = try timings.run("erofs") {
+            let fsOptions = EROFS.WriteOptions(buildTime: options.sourceDateEpoch, uuid: try ids.fileSystemUUID(),
+                                               volumeName: String(options.name.prefix(16)))
+            let summary = try EROFS.write(tree, store: store, to: erofsPath, options: fsOptions) { done, total in
+                observer(.progress(stage: "erofs", done: done, total: total, unit: .bytes))
+            }
+            return (summary, "\(summary.inodes) inodes, \(Size.describe(summary.imageBytes))")
+        }
+        let verityPath = work + "/root.verity"
+        let hashBytes = DMVerity.hashDeviceSize(dataSize: erofs.imageBytes, parameters: parameters)
+        guard erofs.imageBytes <= slot.rootSize, hashBytes <= slot.veritySize else {
+            throw BuildError(stage: "erofs", "\(ImageError.rootTooBig(root: erofs.imageBytes, partition: slot.rootSize, slotSize: options.slotSize, verity: hashBytes))")
+        }
+        let verity = try timings.run("verity") {
+            let file = try FileHandleFD(path: verityPath, flags: O_RDWR | O_CREAT | O_TRUNC)
+            try file.truncate(to: hashBytes)
+            let result = try DMVerity.format(
+                data: DMVerity.Region(path: erofsPath, offset: 0, length: erofs.imageBytes),
+                hash: DMVerity.Region(path: verityPath, offset: 0, length: hashBytes),
+                parameters: parameters
+            ) { done, total in
+                observer(.progress(stage: "verity", done: done, total: total, unit: .bytes))
+            }
+            return (result, "root hash \(hex(result.rootHash)), \(Size.describe(result.hashBytes)) of hashes")
+        }
+        let rootHash = hex(verity.rootHash)
+
+        let signature = try timings.run("sign") { () -> ([UInt8], String) in
+            guard let signer = options.signer else {
+                return ([UInt8](repeating: 0, count: VeritySignature.partitionSize), "unsigned (run `hostimg sign` to sign)")
+            }
+            let signature = try VeritySignature.sign(rootHash: verity.rootHash, key: signer.key, certificate: signer.certificate)
+            if signer.isDevelopment {
+                observer(.warning("signed with a DEVELOPMENT key (\(signer.source)); this image must not reach a fleet"))
+            }
+            return (try signature.encoded(), "\(signer.certificate.subject), fingerprint \(signer.certificate.sha256Fingerprint.prefix(16))…")
+        }
+
+        let table = try timings.run("disk") { () -> (GPT.Table, String) in
+            let components = options.espSize + 2 * slot.total + options.stateSize + Manifest.Disk.gptOverhead
+            let diskSize = options.diskSize ?? components
+            let table = try ImageLayout.table(diskSize: diskSize, espSize: options.espSize, stateSize: options.stateSize,
+                                              slot: slot, label: options.label, rootHash: verity.rootHash, ids: ids)
+            try writeDisk(table: table, erofsPath: erofsPath, erofsBytes: erofs.imageBytes,
+                          verityPath: verityPath, hashBytes: verity.hashBytes, signature: signature)
+            return (table, "\(options.imagePath): \(Size.describe(diskSize)), \(table.partitions.count) partitions")
+        }
+
+        let bundle = try timings.run("bundle") { () -> (UpdateBundle.Manifest, String) in
+            let signatureRegion = UInt64(VeritySignature.partitionSize)
+            let sigPartition = table.partitions[3]
+            let payloads = [
+                UpdateBundle.PayloadSource(role: "root", path: erofsPath, offset: 0, length: erofs.imageBytes),
+                UpdateBundle.PayloadSource(role: "verity", path: verityPath, offset: 0, length: verity.hashBytes),
+                UpdateBundle.PayloadSource(role: "verity-sig", path: options.imagePath, offset: sigPartition.offset,
+                                           length: signatureRegion),
+            ]
+            let signer = options.signer.map { UpdateBundle.Signer(key: $0.key, certificate: $0.certificate) }
+            let manifest = try UpdateBundle.write(
+                to: options.bundlePath, name: options.name, version: options.version, rootHash: rootHash,
+                payloads: payloads, signer: signer, mtime: options.sourceDateEpoch
+            ) { done, total in
+                observer(.progress(stage: "bundle", done: done, total: total, unit: .bytes))
+            }
+            let size = (try? FileManager.default.attributesOfItem(atPath: options.bundlePath)[.size] as? UInt64) ?? 0
+            return (manifest, "\(options.bundlePath): \(Size.describe(size ?? 0))")
+        }
+
+        let report = BuildReport.Image(
+            path: options.imagePath, bundlePath: options.bundlePath, label: options.label,
+            seed: hex(options.seed), rootHash: rootHash, table: table, slot: slot,
+            erofs: erofs, verity: verity, signer: options.signer, bundle: bundle)
+        return Result(report: report, stages: timings.stages)
+    }
+
+    private func writeDisk(table: GPT.Table, erofsPath: String, erofsBytes: UInt64, verityPath: String,
+                           hashBytes: UInt64, signature: [UInt8]) throws {
+        let temporary = AtomicFile.temporaryPath(for: options.imagePath)
+        do {
+            let disk = try FileHandleFD(path: temporary, flags: O_RDWR | O_CREAT | O_TRUNC)
+            try disk.truncate(to: table.diskSize)
+            try GPT.write(table, to: temporary)
+            let parts = table.partitions
+            try disk.copy(from: try FileHandleFD(path: erofsPath, flags: O_RDONLY), length: erofsBytes, to: parts[1].offset)
+            try disk.copy(from: try FileHandleFD(path: verityPath, flags: O_RDONLY), length: hashBytes, to: parts[2].offset)
+            try disk.write(signature, at: parts[3].offset)
+            try disk.sync()
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+        try AtomicFile.commit(temporary, to: options.imagePath)
+    }
+}
+
+/// Times stages, tells the observer, and turns any error into a `BuildError` naming the stage.
+struct StageTimer {
+    let observer: BuildObserver
+    private(set) var stages: [BuildReport.Stage] = []
+
+    init(observer: @escaping BuildObserver) { self.observer = observer }
+
+    mutating func run<T>(_ name: String, _ body: () throws -> (T, String)) throws -> T {
+        observer(.stageStarted(name))
+        let clock = ContinuousClock()
+        let start = clock.now
+        let value: T
+        let summary: String
+        do {
+            (value, summary) = try body()
+        } catch let error as BuildError {
+            throw error
+        } catch {
+            throw BuildError(stage: name, "\(error)")
+        }
+        let elapsed = clock.now - start
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        stages.append(BuildReport.Stage(name: name, seconds: (seconds * 1000).rounded() / 1000, summary: summary))
+        observer(.stageFinished(name, seconds: seconds, summary: summary))
+        return value
+    }
+}

@@ -1,0 +1,64 @@
+import ContentStore
+import FileTree
+import Foundation
+
+/// What `hostimg build` asks of the image stage beyond the manifest.
+public struct ImageRequest: Sendable {
+    public enum Signing: Sendable {
+        /// The manifest's `signing`; without it the cache's development key (and a warning).
+        case automatic
+        /// `--key` and `--cert` on the command line.
+        case files(key: String, certificate: String)
+        /// Leave the verity-sig partition empty and the bundle unsigned: `hostimg sign` later.
+        case unsigned
+    }
+
+    public var signing: Signing
+    /// 16 bytes; default `ImageBuild.Options.defaultSeed(name:)`.
+    public var seed: [UInt8]?
+    public var environment: [String: String]
+
+    public init(signing: Signing = .automatic, seed: [UInt8]? = nil,
+                environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.signing = signing
+        self.seed = seed
+        self.environment = environment
+    }
+}
+
+extension RootFSBuild {
+    func buildImage(_ request: ImageRequest, tree: FileTree, store: ContentStore, manifest: Manifest,
+                    epoch: Int64) throws -> ImageBuild.Result {
+        let name = manifest.image.name?.value ?? "image"
+        let signer: SigningIdentity?
+        do {
+            switch request.signing {
+            case .unsigned:
+                signer = nil
+            case let .files(key, certificate):
+                signer = try SigningIdentity.load(keyFile: key, certificateFile: certificate)
+            case .automatic:
+                if let signing = manifest.signing {
+                    signer = try SigningIdentity.load(signing, environment: request.environment)
+                } else {
+                    signer = try SigningIdentity.development(cache: options.cache)
+                }
+            }
+        } catch {
+            throw BuildError(stage: "sign", "\(error)")
+        }
+        let disk = manifest.disk
+        let imageOptions = ImageBuild.Options(
+            output: options.output, name: name, version: manifest.image.version?.value ?? "0",
+            sourceDateEpoch: epoch, seed: try request.seed ?? ImageBuild.Options.defaultSeed(name: name),
+            diskSize: disk.size?.value, slotSize: disk.slotSize?.value ?? Manifest.Disk.defaultSlotSize,
+            espSize: disk.espSize?.value ?? Manifest.Disk.defaultESPSize,
+            stateSize: disk.stateSize?.value ?? Manifest.Disk.defaultStateSize, signer: signer)
+        do {
+            try FileManager.default.createDirectory(atPath: options.output, withIntermediateDirectories: true)
+        } catch {
+            throw BuildError(stage: "image", "cannot create \(options.output): \(error.localizedDescription)")
+        }
+        return try ImageBuild(imageOptions, observer: observer).run(tree: tree, store: store)
+    }
+}
