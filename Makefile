@@ -22,11 +22,15 @@ deps:
 build: deps
 	$(SWIFT) build
 
-# The main job on the bundled example: lint the tree, then build qemu-dev's root file system
-# from Debian's packages (the stages after rootfs are issues 4 and 5).
+# The main job on the bundled example: lint the tree, make a development key (once), build
+# qemu-dev's signed disk image and update bundle from Debian's packages, then check both the
+# way a host would.
 demo: build
 	$(HOSTIMG) lint manifests/ kernels/ hardware/
-	$(HOSTIMG) build manifests/qemu-dev.yaml --stage rootfs -o out/qemu-dev
+	@[ -f out/keys/key.pem ] || $(HOSTIMG) keygen --out out/keys
+	$(HOSTIMG) build manifests/qemu-dev.yaml -o out/qemu-dev --key out/keys/key.pem --cert out/keys/cert.pem
+	$(HOSTIMG) verify out/qemu-dev/qemu-dev.img --cert out/keys/cert.pem
+	$(HOSTIMG) verify out/qemu-dev/qemu-dev.bundle --cert out/keys/cert.pem
 
 test: deps
 	$(SWIFT) build --build-tests
@@ -37,14 +41,16 @@ e2e: deps
 	$(SWIFT) build --build-tests
 	HOSTIMG_NETWORK_TESTS=1 $(SWIFT) test --skip-build --filter 'EndToEndTests|RepositoryTests'
 
-# Lint throughput (in-process and one process), then the warm-cache rootfs stage against
-# mmdebstrap for the same package set (needs root and the network to Debian's mirror).
+# Lint throughput (in-process and one process), the warm-cache rootfs stage against
+# mmdebstrap for the same package set, and the image stage against mkfs.erofs + veritysetup
+# (needs root and the network to Debian's mirror).
 bench: deps
 	@for p in mmdebstrap bc; do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || { $(SUDO) apt-get install -y -q $$p || exit 1; }; done
 	$(SWIFT) build -c release --product hostimg
 	$(SWIFT) build -c release --product hostimg-bench
 	.build/release/hostimg-bench --hostimg .build/release/hostimg
 	scripts/bench-rootfs.sh manifests/qemu-dev.yaml
+	scripts/bench-image.sh manifests/qemu-dev.yaml
 
 clean:
 	rm -rf .build

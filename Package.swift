@@ -88,6 +88,6 @@ let package = Package(
         .testTarget(name: "ImageTests", dependencies: ["HostImgCore", "Crypto", "FileTree", "ContentStore", "GPT", "TestSupport"]),
         // `make e2e`: the stages against Debian's mirror, chroot, QEMU. Skipped without
         // HOSTIMG_NETWORK_TESTS=1.
-        .testTarget(name: "EndToEndTests", dependencies: ["HostImgCore", "Debian", "ELF", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["HostImgCore", "Debian", "ELF", "EROFS", "FileTree", "ContentStore", "Crypto", "TestSupport"]),
     ]
 )

@@ -70,6 +70,7 @@ public struct RootFSBuild {
 
     public func run() async throws -> Result {
         let manifest = try loadManifest()
+        let signer = try options.image.flatMap { try resolveSigner($0, manifest: manifest) }
         let store: ContentStore
         do {
             store = try ContentStore(root: options.cache)
@@ -172,7 +173,7 @@ public struct RootFSBuild {
 
         if let request = options.image {
             report.files = tree.count
-            let image = try buildImage(request, tree: tree, store: store, manifest: manifest, epoch: epoch)
+            let image = try buildImage(request, signer: signer, tree: tree, store: store, manifest: manifest, epoch: epoch)
             report.disk = image.report
             report.stages = timings + image.stages
             let reportPath = options.output + "/report.json"

@@ -27,26 +27,28 @@ public struct ImageRequest: Sendable {
 }
 
 extension RootFSBuild {
-    func buildImage(_ request: ImageRequest, tree: FileTree, store: ContentStore, manifest: Manifest,
-                    epoch: Int64) throws -> ImageBuild.Result {
-        let name = manifest.image.name?.value ?? "image"
-        let signer: SigningIdentity?
+    /// Resolved before the long stages run, so a missing key fails the build in its first second.
+    func resolveSigner(_ request: ImageRequest, manifest: Manifest) throws -> SigningIdentity? {
         do {
             switch request.signing {
             case .unsigned:
-                signer = nil
+                return nil
             case let .files(key, certificate):
-                signer = try SigningIdentity.load(keyFile: key, certificateFile: certificate)
+                return try SigningIdentity.load(keyFile: key, certificateFile: certificate)
             case .automatic:
                 if let signing = manifest.signing {
-                    signer = try SigningIdentity.load(signing, environment: request.environment)
-                } else {
-                    signer = try SigningIdentity.development(cache: options.cache)
+                    return try SigningIdentity.load(signing, environment: request.environment)
                 }
+                return try SigningIdentity.development(cache: options.cache)
             }
         } catch {
             throw BuildError(stage: "sign", "\(error)")
         }
+    }
+
+    func buildImage(_ request: ImageRequest, signer: SigningIdentity?, tree: FileTree, store: ContentStore,
+                    manifest: Manifest, epoch: Int64) throws -> ImageBuild.Result {
+        let name = manifest.image.name?.value ?? "image"
         let disk = manifest.disk
         let imageOptions = ImageBuild.Options(
             output: options.output, name: name, version: manifest.image.version?.value ?? "0",
