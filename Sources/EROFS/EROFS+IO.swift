@@ -61,12 +61,20 @@ extension EROFS {
         private var base: UInt64
         var onFlush: ((UInt64) -> Void)?
 
-        init(path: String, startingAt offset: UInt64, bufferSize: Int = 4 << 20) throws(EROFSError) {
+        /// Where the image starts in the file: nil writes a file of its own (created or
+        /// truncated); an offset writes into an existing file (a partition of a disk image)
+        /// and leaves every byte outside the image alone.
+        let imageOffset: UInt64?
+
+        init(path: String, imageOffset: UInt64? = nil, startingAt offset: UInt64, bufferSize: Int = 4 << 20) throws(EROFSError) {
             self.path = path
-            fd = try Syscall.open(path, O_WRONLY | O_CREAT | O_TRUNC)
+            self.imageOffset = imageOffset
+            fd = try Syscall.open(path, imageOffset == nil ? O_WRONLY | O_CREAT | O_TRUNC : O_WRONLY)
             buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 4096)
             base = offset
         }
+
+        private var shift: UInt64 { imageOffset ?? 0 }
 
         deinit {
             buffer.deallocate()
@@ -78,7 +86,7 @@ extension EROFS {
 
         func flush() throws(EROFSError) {
             guard fill > 0, let start = buffer.baseAddress else { return }
-            try Syscall.pwrite(fd, start, count: fill, offset: base, path: path)
+            try Syscall.pwrite(fd, start, count: fill, offset: base + shift, path: path)
             base += UInt64(fill)
             fill = 0
             onFlush?(base)
@@ -131,13 +139,17 @@ extension EROFS {
             let result = bytes.withUnsafeBytes { raw in
                 Result { () throws(EROFSError) in
                     guard let start = raw.baseAddress else { return }
-                    try Syscall.pwrite(fd, start, count: raw.count, offset: offset, path: path)
+                    try Syscall.pwrite(fd, start, count: raw.count, offset: offset + shift, path: path)
                 }
             }
             try result.get()
         }
 
-        func truncate(to size: UInt64) throws(EROFSError) { try Syscall.truncate(fd, to: size, path: path) }
+        /// Sets the file's size to the image's; a no-op inside a larger file.
+        func truncate(to size: UInt64) throws(EROFSError) {
+            guard imageOffset == nil else { return }
+            try Syscall.truncate(fd, to: size, path: path)
+        }
     }
 
     /// A file read with positioned reads (the image, from a base offset).

@@ -10,6 +10,15 @@ extension EROFS {
     @discardableResult
     public static func write(_ tree: FileTree, store: ContentStore, to path: String, options: WriteOptions,
                              progress: (@Sendable (UInt64, UInt64) -> Void)? = nil) throws -> WriteSummary {
+        try write(tree, store: store, to: path, at: nil, limit: nil, options: options, progress: progress)
+    }
+
+    /// Writes the image into an existing file at byte `offset` (a partition inside a disk
+    /// image), touching nothing outside it. `limit` is the room there: an image that would
+    /// not fit is refused before a byte is written (`EROFSError.doesNotFit`).
+    public static func write(_ tree: FileTree, store: ContentStore, to path: String, at offset: UInt64?, limit: UInt64?,
+                             options: WriteOptions,
+                             progress: (@Sendable (UInt64, UInt64) -> Void)? = nil) throws -> WriteSummary {
         guard options.uuid.count == 16 else {
             throw EROFSError.invalidOption("uuid has \(options.uuid.count) bytes; it must have 16")
         }
@@ -20,6 +29,7 @@ extension EROFS {
         let plan = try plan(tree, options: options)
         let blockSize = UInt64(EROFS.blockSize)
         let imageBytes = plan.totalBlocks * blockSize
+        if let limit, imageBytes > limit { throw EROFSError.doesNotFit(bytes: imageBytes, limit: limit) }
 
         var superBlock = SuperBlock()
         superBlock.rootNid = UInt16(truncatingIfNeeded: plan.inodes[0].nid)
@@ -32,7 +42,7 @@ extension EROFS {
         var metadata = [UInt8](repeating: 0, count: Int(plan.metadataBlocks * blockSize))
         for (i, byte) in superBlock.encoded().enumerated() { metadata[superBlockOffset + i] = byte }
 
-        let output = try OutputFile(path: path, startingAt: plan.metadataBlocks * blockSize)
+        let output = try OutputFile(path: path, imageOffset: offset, startingAt: plan.metadataBlocks * blockSize)
         if let progress { output.onFlush = { progress($0, imageBytes) } }
 
         for planned in plan.inodes {

@@ -13,6 +13,8 @@ public enum EROFSError: Error, CustomStringConvertible, Sendable, Equatable {
     case xattrTooLarge(path: String, name: String, bytes: Int, limit: Int)
     case xattrNameInvalid(path: String, name: String, reason: String)
     case imageTooLarge(blocks: UInt64)
+    /// The image needs `bytes` but the place it goes (a partition) holds `limit`.
+    case doesNotFit(bytes: UInt64, limit: UInt64)
     // Both
     case io(path: String, operation: String, errno: Int32)
     // Reading
@@ -41,6 +43,8 @@ public enum EROFSError: Error, CustomStringConvertible, Sendable, Equatable {
             return "\(path): extended attribute \(name) needs \(bytes) bytes; at most \(limit) fit in an inode"
         case let .xattrNameInvalid(path, name, reason):
             return "\(path): extended attribute name '\(name)' \(reason)"
+        case let .doesNotFit(bytes, limit):
+            return "the image needs \(bytes) bytes but only \(limit) bytes are available for it"
         case let .imageTooLarge(blocks):
             return "the image would need \(blocks) blocks of 4 KiB; EROFS block addresses stop at \(UInt32.max)"
         case let .io(path, operation, errno):

@@ -151,8 +151,14 @@ import TestSupport
         try FileManager.default.createDirectory(atPath: options.output, withIntermediateDirectories: true)
         let error = try #require(throws: BuildError.self) { try ImageBuild(options).run(tree: tree, store: fixture.store) }
         #expect(error.description.contains("does not fit"), "\(error)")
-        #expect(error.description.contains("disk.slotSize"), "\(error)")
+        #expect(error.description.contains("raise disk.slotSize to at least 12M"), "\(error)")
         #expect(!FileManager.default.fileExists(atPath: options.imagePath))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: options.output).isEmpty, "no temporary file is left")
+        // The size it suggests is enough, and one MiB less is not.
+        options.slotSize = 12 << 20
+        #expect(try ImageBuild(options).run(tree: tree, store: fixture.store).report.fileSystem.bytes > 9 << 20)
+        options.slotSize = 11 << 20
+        #expect(throws: BuildError.self) { try ImageBuild(options).run(tree: tree, store: fixture.store) }
     }
 
     @Test func inspectListsPartitionsSlotsAndFiles() throws {

@@ -74,45 +74,56 @@ public struct ImageBuild: Sendable {
         self.observer = observer
     }
 
+    /// Everything is written straight into a temporary disk image (no intermediate copies);
+    /// the image appears under its name only when complete and synced, and the bundle's
+    /// payloads are read back from it.
     public func run(tree: FileTree, store: ContentStore) throws -> Result {
         var timings = StageTimer(observer: observer)
         let ids = ImageLayout.Identifiers(seed: options.seed)
-        let work = options.output + "/.hostimg-work-\(getpid())"
-        do {
-            try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
-        } catch {
-            throw BuildError(stage: "image", "cannot create \(work): \(error.localizedDescription)")
-        }
-        defer { try? FileManager.default.removeItem(atPath: work) }
         let parameters: DMVerity.Parameters
         let slot: ImageLayout.SlotGeometry
+        let diskSize = options.diskSize
+            ?? options.espSize + 2 * options.slotSize + options.stateSize + Manifest.Disk.gptOverhead
+        let plan: GPT.Table
         do {
             parameters = DMVerity.Parameters(salt: try ids.veritySalt(), uuid: try ids.verityUUID())
             slot = try ImageLayout.slotGeometry(slotSize: options.slotSize, parameters: parameters)
+            // Offsets do not depend on the root hash; the final table differs only in two UUIDs.
+            plan = try table(diskSize: diskSize, slot: slot, rootHash: [UInt8](repeating: 0, count: 32), ids: ids)
         } catch {
             throw BuildError(stage: "image", "\(error)")
         }
+        let temporary = AtomicFile.temporaryPath(for: options.imagePath)
+        var committed = false
+        defer { if !committed { unlink(temporary) } }
+        let disk: FileHandleFD
+        do {
+            disk = try FileHandleFD(path: temporary, flags: O_RDWR | O_CREAT | O_TRUNC)
+            try disk.truncate(to: diskSize)
+        } catch {
+            throw BuildError(stage: "image", "\(error)")
+        }
+        let rootPartition = plan.partitions[1]
+        let verityPartition = plan.partitions[2]
+        let signaturePartition = plan.partitions[3]
 
-        let erofsPath = work + "/root.erofs"
         let erofs = try timings.run("erofs") {
             let fsOptions = EROFS.WriteOptions(buildTime: options.sourceDateEpoch, uuid: try ids.fileSystemUUID(),
                                                volumeName: String(options.name.prefix(16)))
-            let summary = try EROFS.write(tree, store: store, to: erofsPath, options: fsOptions) { done, total in
-                observer(.progress(stage: "erofs", done: done, total: total, unit: .bytes))
+            do {
+                let summary = try EROFS.write(tree, store: store, to: temporary, at: rootPartition.offset,
+                                              limit: slot.rootSize, options: fsOptions) { done, total in
+                    observer(.progress(stage: "erofs", done: done, total: total, unit: .bytes))
+                }
+                return (summary, "\(summary.inodes) inodes, \(Size.describe(summary.imageBytes))")
+            } catch let EROFSError.doesNotFit(bytes, _) {
+                throw BuildError(stage: "erofs", "\(ImageError.rootTooBig(root: bytes, partition: slot.rootSize, slotSize: options.slotSize, verity: DMVerity.hashDeviceSize(dataSize: bytes, parameters: parameters), minimumSlotSize: ImageLayout.minimumSlotSize(rootBytes: bytes, parameters: parameters)))")
             }
-            return (summary, "\(summary.inodes) inodes, \(Size.describe(summary.imageBytes))")
-        }
-        let verityPath = work + "/root.verity"
-        let hashBytes = DMVerity.hashDeviceSize(dataSize: erofs.imageBytes, parameters: parameters)
-        guard erofs.imageBytes <= slot.rootSize, hashBytes <= slot.veritySize else {
-            throw BuildError(stage: "erofs", "\(ImageError.rootTooBig(root: erofs.imageBytes, partition: slot.rootSize, slotSize: options.slotSize, verity: hashBytes))")
         }
         let verity = try timings.run("verity") {
-            let file = try FileHandleFD(path: verityPath, flags: O_RDWR | O_CREAT | O_TRUNC)
-            try file.truncate(to: hashBytes)
             let result = try DMVerity.format(
-                data: DMVerity.Region(path: erofsPath, offset: 0, length: erofs.imageBytes),
-                hash: DMVerity.Region(path: verityPath, offset: 0, length: hashBytes),
+                data: DMVerity.Region(path: temporary, offset: rootPartition.offset, length: erofs.imageBytes),
+                hash: DMVerity.Region(path: temporary, offset: verityPartition.offset, length: verityPartition.size),
                 parameters: parameters
             ) { done, total in
                 observer(.progress(stage: "verity", done: done, total: total, unit: .bytes))
@@ -121,35 +132,34 @@ public struct ImageBuild: Sendable {
         }
         let rootHash = hex(verity.rootHash)
 
-        let signature = try timings.run("sign") { () -> ([UInt8], String) in
+        try timings.run("sign") { () -> ((), String) in
             guard let signer = options.signer else {
-                return ([UInt8](repeating: 0, count: VeritySignature.partitionSize), "unsigned (run `hostimg sign` to sign)")
+                return ((), "unsigned (run `hostimg sign` to sign)")
             }
             let signature = try VeritySignature.sign(rootHash: verity.rootHash, key: signer.key, certificate: signer.certificate)
+            try disk.write(try signature.encoded(), at: signaturePartition.offset)
             if signer.isDevelopment {
                 observer(.warning("signed with a DEVELOPMENT key (\(signer.source)); this image must not reach a fleet"))
             }
-            return (try signature.encoded(), "\(signer.certificate.subject), fingerprint \(signer.certificate.sha256Fingerprint.prefix(16))…")
+            return ((), "\(signer.certificate.subject), fingerprint \(signer.certificate.sha256Fingerprint.prefix(16))…")
         }
 
-        let table = try timings.run("disk") { () -> (GPT.Table, String) in
-            let components = options.espSize + 2 * slot.total + options.stateSize + Manifest.Disk.gptOverhead
-            let diskSize = options.diskSize ?? components
-            let table = try ImageLayout.table(diskSize: diskSize, espSize: options.espSize, stateSize: options.stateSize,
-                                              slot: slot, label: options.label, rootHash: verity.rootHash, ids: ids)
-            try writeDisk(table: table, erofsPath: erofsPath, erofsBytes: erofs.imageBytes,
-                          verityPath: verityPath, hashBytes: verity.hashBytes, signature: signature)
-            return (table, "\(options.imagePath): \(Size.describe(diskSize)), \(table.partitions.count) partitions")
+        let final = try timings.run("disk") { () -> (GPT.Table, String) in
+            let final = try table(diskSize: diskSize, slot: slot, rootHash: verity.rootHash, ids: ids)
+            try GPT.write(final, to: temporary)
+            try disk.sync()
+            try AtomicFile.commit(temporary, to: options.imagePath)
+            committed = true
+            return (final, "\(options.imagePath): \(Size.describe(diskSize)), \(final.partitions.count) partitions")
         }
 
         let bundle = try timings.run("bundle") { () -> (UpdateBundle.Manifest, String) in
-            let signatureRegion = UInt64(VeritySignature.partitionSize)
-            let sigPartition = table.partitions[3]
+            let image = options.imagePath
             let payloads = [
-                UpdateBundle.PayloadSource(role: "root", path: erofsPath, offset: 0, length: erofs.imageBytes),
-                UpdateBundle.PayloadSource(role: "verity", path: verityPath, offset: 0, length: verity.hashBytes),
-                UpdateBundle.PayloadSource(role: "verity-sig", path: options.imagePath, offset: sigPartition.offset,
-                                           length: signatureRegion),
+                UpdateBundle.PayloadSource(role: "root", path: image, offset: rootPartition.offset, length: erofs.imageBytes),
+                UpdateBundle.PayloadSource(role: "verity", path: image, offset: verityPartition.offset, length: verity.hashBytes),
+                UpdateBundle.PayloadSource(role: "verity-sig", path: image, offset: signaturePartition.offset,
+                                           length: UInt64(VeritySignature.partitionSize)),
             ]
             let signer = options.signer.map { UpdateBundle.Signer(key: $0.key, certificate: $0.certificate) }
             let manifest = try UpdateBundle.write(
@@ -159,33 +169,20 @@ public struct ImageBuild: Sendable {
                 observer(.progress(stage: "bundle", done: done, total: total, unit: .bytes))
             }
             let size = (try? FileManager.default.attributesOfItem(atPath: options.bundlePath)[.size] as? UInt64) ?? 0
-            return (manifest, "\(options.bundlePath): \(Size.describe(size ?? 0))")
+            return (manifest, "\(options.bundlePath): \(Size.describe(size))")
         }
 
         let report = BuildReport.Image(
             path: options.imagePath, bundlePath: options.bundlePath, label: options.label,
-            seed: hex(options.seed), rootHash: rootHash, table: table, slot: slot,
+            seed: hex(options.seed), rootHash: rootHash, table: final, slot: slot,
             erofs: erofs, verity: verity, signer: options.signer, bundle: bundle)
         return Result(report: report, stages: timings.stages)
     }
 
-    private func writeDisk(table: GPT.Table, erofsPath: String, erofsBytes: UInt64, verityPath: String,
-                           hashBytes: UInt64, signature: [UInt8]) throws {
-        let temporary = AtomicFile.temporaryPath(for: options.imagePath)
-        do {
-            let disk = try FileHandleFD(path: temporary, flags: O_RDWR | O_CREAT | O_TRUNC)
-            try disk.truncate(to: table.diskSize)
-            try GPT.write(table, to: temporary)
-            let parts = table.partitions
-            try disk.copy(from: try FileHandleFD(path: erofsPath, flags: O_RDONLY), length: erofsBytes, to: parts[1].offset)
-            try disk.copy(from: try FileHandleFD(path: verityPath, flags: O_RDONLY), length: hashBytes, to: parts[2].offset)
-            try disk.write(signature, at: parts[3].offset)
-            try disk.sync()
-        } catch {
-            unlink(temporary)
-            throw error
-        }
-        try AtomicFile.commit(temporary, to: options.imagePath)
+    private func table(diskSize: UInt64, slot: ImageLayout.SlotGeometry, rootHash: [UInt8],
+                       ids: ImageLayout.Identifiers) throws -> GPT.Table {
+        try ImageLayout.table(diskSize: diskSize, espSize: options.espSize, stateSize: options.stateSize,
+                              slot: slot, label: options.label, rootHash: rootHash, ids: ids)
     }
 }
 

@@ -39,6 +39,16 @@ public struct ImageLayout: Sendable {
         }
     }
 
+    /// The smallest slot (whole MiB) whose root partition holds `rootBytes`.
+    public static func minimumSlotSize(rootBytes: UInt64, parameters: DMVerity.Parameters) -> UInt64 {
+        let tree = DMVerity.hashDeviceSize(dataSize: rootBytes, parameters: parameters)
+        var size = max(8 * mebibyte, (rootBytes + tree + signaturePartitionSize + mebibyte - 1) / mebibyte * mebibyte)
+        while let geometry = try? slotGeometry(slotSize: size, parameters: parameters), geometry.rootSize < rootBytes {
+            size += mebibyte
+        }
+        return size
+    }
+
     /// Deterministic identifiers from the build seed (FORMATS.md: as systemd-repart does).
     public struct Identifiers: Sendable {
         public let seed: [UInt8]
@@ -104,18 +114,17 @@ public struct ImageLayout: Sendable {
 /// What the image stage can fail on, each naming the value and the fix.
 public enum ImageError: Error, Sendable, CustomStringConvertible {
     case layout(String)
-    case rootTooBig(root: UInt64, partition: UInt64, slotSize: UInt64, verity: UInt64)
+    case rootTooBig(root: UInt64, partition: UInt64, slotSize: UInt64, verity: UInt64, minimumSlotSize: UInt64)
     case input(String)
 
     public var description: String {
         switch self {
         case let .layout(message): return message
-        case let .rootTooBig(root, partition, slotSize, verity):
+        case let .rootTooBig(root, partition, slotSize, verity, minimumSlotSize):
             return "the root image (\(Size.describe(root))) does not fit its partition (\(Size.describe(partition))): "
                 + "disk.slotSize \(Size.describe(slotSize)) holds the root, its verity tree (\(Size.describe(verity))) "
                 + "and the 1 MiB signature partition; raise disk.slotSize to at least "
-                + "\(Size.describe((root + verity + ImageLayout.signaturePartitionSize + ImageLayout.mebibyte - 1) / ImageLayout.mebibyte * ImageLayout.mebibyte)) "
-                + "or prune more"
+                + "\(minimumSlotSize / ImageLayout.mebibyte)M or prune more"
         case let .input(message): return message
         }
     }
