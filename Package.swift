@@ -18,7 +18,7 @@ let package = Package(
         .target(
             name: "HostImgCLI",
             dependencies: [
-                "HostImgCore",
+                "HostImgCore", "Crypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

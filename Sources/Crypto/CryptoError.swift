@@ -91,14 +91,3 @@ func openSSLCheck<Pointer>(_ pointer: Pointer?, _ operation: @autoclosure () -> 
     }
     return pointer
 }
-
-/// Lowercase hexadecimal, the form `sha256sum` and fingerprints in manifests use.
-func hexString(_ bytes: some Sequence<UInt8>) -> String {
-    let digits = Array("0123456789abcdef".utf8)
-    var characters: [UInt8] = []
-    for byte in bytes {
-        characters.append(digits[Int(byte >> 4)])
-        characters.append(digits[Int(byte & 0x0f)])
-    }
-    return String(decoding: characters, as: UTF8.self)
-}

@@ -98,36 +98,5 @@ extension DMVerity {
 
 // MARK: - Hex
 
-/// Lowercase hexadecimal, as veritysetup prints root hashes and salts.
-func hexString(_ bytes: some Sequence<UInt8>) -> String {
-    let digits = Array("0123456789abcdef".utf8)
-    var characters: [UInt8] = []
-    for byte in bytes {
-        characters.append(digits[Int(byte >> 4)])
-        characters.append(digits[Int(byte & 0x0f)])
-    }
-    return String(decoding: characters, as: UTF8.self)
-}
-
-/// Bytes of a hex string (either case), or nil when it has odd length or a non-hex digit.
-func bytes(fromHex text: String) -> [UInt8]? {
-    let characters = Array(text.utf8)
-    guard characters.count % 2 == 0 else { return nil }
-    func value(_ character: UInt8) -> UInt8? {
-        switch character {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return character - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return character - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return character - UInt8(ascii: "A") + 10
-        default: return nil
-        }
-    }
-    var result: [UInt8] = []
-    result.reserveCapacity(characters.count / 2)
-    var index = 0
-    while index < characters.count {
-        guard let high = value(characters[index]), let low = value(characters[index + 1]) else { return nil }
-        result.append(high << 4 | low)
-        index += 2
-    }
-    return result
-}
+func hexString(_ bytes: some Sequence<UInt8>) -> String { Hex.encode(bytes) }
+func bytes(fromHex text: String) -> [UInt8]? { Hex.decode(text) }

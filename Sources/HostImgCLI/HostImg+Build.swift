@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Crypto
 import HostImgCore
 
 extension HostImg {
