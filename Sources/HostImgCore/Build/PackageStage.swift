@@ -45,11 +45,14 @@ struct PackageStage {
     }
 
     /// The lock beside the manifest: read it (`--locked`) or resolve and write it.
-    func lock(for packages: Manifest.Packages, manifest: Manifest) async throws -> (LockFile, String) {
+    /// The kernel file's package is one more `include`: resolved, pinned and fetched like any other.
+    func lock(for packages: Manifest.Packages, manifest: Manifest, kernelPackage: String?) async throws -> (LockFile, String) {
         let lockPath = options.lockPath ?? Self.lockPath(for: manifest.file)
         let sources = try sources(for: packages)
+        var include = packages.include.map(\.value)
+        if let kernelPackage, !include.contains(kernelPackage) { include.append(kernelPackage) }
         let request = LockFile.Request(
-            include: packages.include.map(\.value), exclude: packages.exclude.map(\.value),
+            include: include, exclude: packages.exclude.map(\.value),
             essential: packages.essential?.value ?? true,
             repositories: sources.flatMap { source in source.components.map { source.origin(component: $0) } })
         if options.locked {

@@ -69,7 +69,9 @@ public struct RootFSBuild {
     }
 
     public func run() async throws -> Result {
-        let manifest = try loadManifest()
+        let loaded = try loadManifest()
+        let manifest = loaded.manifest
+        let kernelPackage = loaded.kernel?.package?.value
         let signer = try options.image.flatMap { try resolveSigner($0, manifest: manifest) }
         let store: ContentStore
         do {
@@ -97,7 +99,7 @@ public struct RootFSBuild {
         } else if let packages = manifest.packages {
             let packageStage = PackageStage(options: options, store: store, observer: observer)
             let lock = try await stage("resolve", &timings) {
-                let (lock, path) = try await packageStage.lock(for: packages, manifest: manifest)
+                let (lock, path) = try await packageStage.lock(for: packages, manifest: manifest, kernelPackage: kernelPackage)
                 return ((lock, path), "\(lock.entries.count) packages locked in \(path)")
             }
             lockPath = lock.1
@@ -211,14 +213,15 @@ public struct RootFSBuild {
                tarPath: nil, reportPath: nil, lockPath: lockPath)
     }
 
-    private func loadManifest() throws -> Manifest {
+    /// The manifest with its kernel file (whose package is resolved and locked with the rest).
+    private func loadManifest() throws -> (manifest: Manifest, kernel: KernelFile?) {
         let loaded = ManifestLoader.load(path: options.manifest)
         let findings = (loaded.diagnostics + ManifestRules.check(loaded)).filter { $0.severity == .error }
         guard findings.isEmpty, let manifest = loaded.manifest else {
             throw BuildError(stage: "manifest", "\(options.manifest) has \(findings.count) error(s); `hostimg lint \(options.manifest)` lists them",
                              diagnostics: findings.sorted())
         }
-        return manifest
+        return (manifest, loaded.kernel)
     }
 
     /// Runs one stage, timing it and telling the observer.
