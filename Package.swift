@@ -18,7 +18,7 @@ let package = Package(
         .target(
             name: "HostImgCLI",
             dependencies: [
-                "HostImgCore", "Crypto",
+                "HostImgCore", "Crypto", "Drivers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -27,7 +27,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Yams", package: "Yams"),
                 "ContentStore", "FileTree", "Debian", "Repository", "RootFS", "Configure", "Prune",
-                "EROFS", "DMVerity", "GPT", "Bundle", "Crypto",
+                "EROFS", "DMVerity", "GPT", "Bundle", "Crypto", "ELF", "Archive", "Drivers", "KernelModules",
             ]
         ),
 
@@ -40,6 +40,8 @@ let package = Package(
         .target(name: "Zstd", dependencies: ["CZstd"]),
         .target(name: "Crypto", dependencies: ["COpenSSL"]),
         .target(name: "KernelModules", dependencies: ["CKmod"]),
+        // Issue: driver pruning through libkmod (kept closure, firmware, regenerated indexes).
+        .target(name: "Drivers", dependencies: ["KernelModules", "FileTree", "ContentStore"]),
 
         // The root tree: content-addressed blobs on disk, paths and metadata in memory.
         .target(name: "ContentStore", dependencies: ["Crypto"]),
@@ -60,6 +62,14 @@ let package = Package(
         .target(name: "GPT", dependencies: ["Crypto"]),
         .target(name: "Bundle", dependencies: ["Crypto", "Zstd", "Archive"]),
 
+        // The initrd's /init: Swift stdlib linked statically, no Foundation (HostImgInit.swift).
+        .target(name: "CShim"),
+        .target(name: "HostImgInit", dependencies: ["CShim", "Crypto", "GPT", "DMVerity"]),
+        .executableTarget(
+            name: "hostimg-init", dependencies: ["HostImgInit"],
+            linkerSettings: [.unsafeFlags(["-static-stdlib", "-Xlinker", "--strip-all", "-Xlinker", "--gc-sections"])]
+        ),
+
         // `make bench`: lint throughput and process wall time.
         .executableTarget(
             name: "hostimg-bench",
@@ -74,6 +84,7 @@ let package = Package(
         .testTarget(name: "ZstdTests", dependencies: ["Zstd", "TestSupport"]),
         .testTarget(name: "CryptoTests", dependencies: ["Crypto", "TestSupport"]),
         .testTarget(name: "KernelModulesTests", dependencies: ["KernelModules", "TestSupport"]),
+        .testTarget(name: "DriversTests", dependencies: ["Drivers", "KernelModules", "FileTree", "ContentStore", "TestSupport"]),
         .testTarget(name: "DebianTests", dependencies: ["Debian", "Crypto", "TestSupport"]),
         .testTarget(name: "RepositoryTests", dependencies: ["Repository", "Debian", "ContentStore", "TestSupport"]),
         .testTarget(name: "RootFSTests", dependencies: ["RootFS", "FileTree", "ContentStore", "Archive", "TestSupport"]),
@@ -83,11 +94,12 @@ let package = Package(
         .testTarget(name: "EROFSTests", dependencies: ["EROFS", "FileTree", "ContentStore", "TestSupport"]),
         .testTarget(name: "DMVerityTests", dependencies: ["DMVerity", "Crypto", "TestSupport"]),
         .testTarget(name: "GPTTests", dependencies: ["GPT", "Crypto", "TestSupport"]),
+        .testTarget(name: "HostImgInitTests", dependencies: ["HostImgInit", "GPT", "DMVerity", "Crypto", "TestSupport"]),
         .testTarget(name: "BundleTests", dependencies: ["Bundle", "Crypto", "Zstd", "Archive", "TestSupport"]),
         // The image stage end to end on a synthetic tree: upstream tools check every part.
-        .testTarget(name: "ImageTests", dependencies: ["HostImgCore", "Crypto", "FileTree", "ContentStore", "GPT", "TestSupport"]),
+        .testTarget(name: "ImageTests", dependencies: ["HostImgCore", "Crypto", "FileTree", "ContentStore", "GPT", "ELF", "TestSupport"]),
         // `make e2e`: the stages against Debian's mirror, chroot, QEMU. Skipped without
         // HOSTIMG_NETWORK_TESTS=1.
-        .testTarget(name: "EndToEndTests", dependencies: ["HostImgCore", "Debian", "ELF", "EROFS", "FileTree", "ContentStore", "Crypto", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["HostImgCore", "Debian", "ELF", "EROFS", "FileTree", "ContentStore", "Crypto", "Drivers", "RootFS", "TestSupport"]),
     ]
 )

@@ -119,14 +119,27 @@ extension DMVerity {
     public static func kernelTable(
         dataDevice: String, hashDevice: String, result: FormatResult, signatureKeyDescription: String? = nil
     ) -> String {
-        let parameters = result.parameters
-        let sectors = result.dataBlocks * UInt64(parameters.dataBlockSize) / 512
+        let superBlock = SuperBlock(parameters: result.parameters, dataBlocks: result.dataBlocks)
+        return "0 \(superBlock.sectors) verity "
+            + superBlock.targetArguments(
+                dataDevice: dataDevice, hashDevice: hashDevice, rootHash: result.rootHash,
+                signatureKeyDescription: signatureKeyDescription)
+    }
+}
+
+extension DMVerity.SuperBlock {
+    /// The data device's length in 512-byte sectors: the table's length.
+    public var sectors: UInt64 { dataBlocks * UInt64(dataBlockSize) / 512 }
+
+    /// The verity target's arguments (the kernel's verity.rst), without the table's
+    /// `0 <sectors> verity` prefix: what an initrd passes to DM_TABLE_LOAD for this hash
+    /// device.
+    public func targetArguments(
+        dataDevice: String, hashDevice: String, rootHash: [UInt8], signatureKeyDescription: String? = nil
+    ) -> String {
         var words: [String] = [
-            "0", "\(sectors)", "verity",
-            "\(parameters.hashType)", dataDevice, hashDevice,
-            "\(parameters.dataBlockSize)", "\(parameters.hashBlockSize)",
-            "\(result.dataBlocks)", "1", parameters.algorithm,
-            result.rootHashHex, parameters.salt.isEmpty ? "-" : hexString(parameters.salt),
+            "\(hashType)", dataDevice, hashDevice, "\(dataBlockSize)", "\(hashBlockSize)", "\(dataBlocks)", "1", algorithm,
+            hexString(rootHash), salt.isEmpty ? "-" : hexString(salt),
         ]
         if let key = signatureKeyDescription {
             words += ["2", "root_hash_sig_key_desc", key]

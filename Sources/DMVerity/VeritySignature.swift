@@ -1,5 +1,4 @@
 import Crypto
-import Foundation
 
 /// The content of a verity-sig partition (UAPI Discoverable Partitions Specification): which
 /// root hash was signed, by which certificate, and the signature.
@@ -47,7 +46,7 @@ public struct VeritySignature: Sendable, Equatable {
     public func encoded(size: Int = partitionSize) throws -> [UInt8] {
         try Self.checkFields(rootHash: rootHash, fingerprint: certificateFingerprint, signature: signature)
         let json = "{\"rootHash\":\"\(rootHash)\",\"certificateFingerprint\":\"\(certificateFingerprint)\","
-            + "\"signature\":\"\(Data(signature).base64EncodedString())\"}"
+            + "\"signature\":\"\(Base64.encode(signature))\"}"
         var bytes = Array(json.utf8)
         guard bytes.count <= size else {
             throw DMVerityError.signatureTooLarge(bytes: bytes.count, partitionSize: size)
@@ -59,7 +58,7 @@ public struct VeritySignature: Sendable, Equatable {
     /// Parses partition content; returns nil when the content is all zero bytes (an unsigned
     /// image); throws a clear error for malformed JSON/base64/trailing garbage (non-NUL
     /// after the JSON). Keys may come in any order and unknown keys are ignored, as systemd
-    /// reads the partition; the three known keys must be present with string values.
+    /// reads the partition; every value must be a string and no key may repeat (FlatJSON).
     public static func decode(_ bytes: [UInt8]) throws -> VeritySignature? {
         guard let firstUsed = bytes.firstIndex(where: { $0 != 0 }) else { return nil }
         guard firstUsed == 0 else {
@@ -71,33 +70,21 @@ public struct VeritySignature: Sendable, Equatable {
                 "byte \(garbage) is 0x\(hexString([bytes[garbage]])) after the JSON ended at byte \(end); "
                     + "everything after the JSON must be NUL")
         }
-        let object: Any
-        do {
-            object = try JSONSerialization.jsonObject(with: Data(bytes[..<end]))
-        } catch {
-            let preview = String(decoding: bytes[..<min(end, 60)], as: UTF8.self)
-            throw DMVerityError.signatureMalformed("the \(end) bytes before the NUL padding are not JSON (starting \"\(preview)\")")
-        }
-        guard let fields = object as? [String: Any] else {
-            throw DMVerityError.signatureMalformed("the JSON is not an object")
-        }
-        func string(_ key: String) throws -> String {
-            guard let value = fields[key] else {
+        let members = try FlatJSON.parseObject(bytes[..<end])
+        func string(_ key: String) throws(DMVerityError) -> String {
+            guard let member = members.first(where: { $0.key == key }) else {
                 throw DMVerityError.signatureMalformed("the JSON object has no \"\(key)\" key")
             }
-            guard let text = value as? String else {
-                throw DMVerityError.signatureMalformed("\"\(key)\" is not a string")
-            }
-            return text
+            return member.value
         }
         let rootHash = try string("rootHash")
         let fingerprint = try string("certificateFingerprint")
         let encodedSignature = try string("signature")
-        guard let signature = Data(base64Encoded: encodedSignature) else {
+        guard let signature = Base64.decode(encodedSignature) else {
             throw DMVerityError.signatureMalformed("\"signature\" is not valid base64 (\(encodedSignature.count) characters)")
         }
-        try checkFields(rootHash: rootHash, fingerprint: fingerprint, signature: [UInt8](signature))
-        return VeritySignature(rootHash: rootHash, certificateFingerprint: fingerprint, signature: [UInt8](signature))
+        try checkFields(rootHash: rootHash, fingerprint: fingerprint, signature: signature)
+        return VeritySignature(rootHash: rootHash, certificateFingerprint: fingerprint, signature: signature)
     }
 
     /// Checks fingerprint == certificate's, then the PKCS#7 signature over rootHash with the

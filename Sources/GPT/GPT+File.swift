@@ -22,11 +22,13 @@ extension GPT {
 
         deinit { close(descriptor) }
 
+        /// The file's size; for a block device (whose `st_size` is 0) the device's size,
+        /// which seeking to the end gives for both.
         var size: UInt64 {
             get throws(GPTError) {
-                var status = stat()
-                guard fstat(descriptor, &status) == 0 else { throw Self.failure(path, "fstat") }
-                return UInt64(status.st_size)
+                let end = lseek(descriptor, 0, SEEK_END)
+                guard end >= 0 else { throw Self.failure(path, "find the size of (lseek)") }
+                return UInt64(end)
             }
         }
 

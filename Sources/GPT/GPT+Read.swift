@@ -67,6 +67,39 @@ extension GPT {
         return Table(diskGUID: primary.header.diskGUID, diskSize: (lastLBA + 1) * sectorSize, partitions: partitions)
     }
 
+    /// A used entry with the number the kernel gives its partition: entry index + 1, so an
+    /// unused entry before it still counts (`/sys/class/block/DISK/PART/partition`).
+    public struct NumberedPartition: Sendable, Hashable {
+        public var number: Int
+        public var partition: Partition
+
+        public init(number: Int, partition: Partition) {
+            self.number = number
+            self.partition = partition
+        }
+    }
+
+    /// The primary table alone, read as the kernel reads it at boot (block/partitions/efi.c):
+    /// the protective MBR, the primary header and its entry array with their CRCs. The
+    /// backup is not required at the disk's end, because an image written to a larger disk
+    /// leaves it in the middle; `read(path:)` is the strict check for image files.
+    public static func readPrimary(path: String) throws -> [NumberedPartition] {
+        let file = try ImageFile(path: path, writable: false)
+        let size = try file.size
+        let sectorSize = Table.sectorSize
+        guard size >= 2 * sectorSize else {
+            throw GPTError.truncated(path: path, fileSize: size, what: "protective MBR and primary GPT header", needed: 2 * sectorSize)
+        }
+        try ProtectiveMBR.check(try file.read(at: 0, count: Int(sectorSize), what: "protective MBR"))
+        let primary = try TableCopy(file: file, copy: .primary, headerLBA: 1, lastLBA: size / sectorSize - 1)
+        let slot = Int(primary.header.sizeOfPartitionEntry)
+        return (0..<Int(primary.header.numberOfPartitionEntries)).compactMap { index in
+            PartitionEntry.decode(primary.entries[(index * slot)..<(index * slot + slot)]).map {
+                NumberedPartition(number: index + 1, partition: $0)
+            }
+        }
+    }
+
     /// Every header field that must be equal in both copies (UEFI 2.10 §5.3.2: the backup
     /// differs only in MyLBA, AlternateLBA, PartitionEntryLBA and the CRCs that cover them).
     private static func checkAgreement(_ primary: TableCopy, _ backup: TableCopy) throws(GPTError) {

@@ -14,7 +14,8 @@ extension HostImg {
                 into a file tree without running maintainer scripts, apply overlays and the \
                 host tuning, prune what a hypervisor host does not need (locales, docs, foreign \
                 binaries, unused kernel modules and firmware), then write the EROFS root, its \
-                dm-verity tree and signature, the initrd and unified kernel image, the GPT disk \
+                dm-verity tree and signature, the initrd (a small init that checks dm-verity, \
+                the boot modules and their libraries) and the kernel command line, the GPT disk \
                 image and the signed update bundle.
 
                 Signing: --key/--cert, else the manifest's `signing`, else a DEVELOPMENT key \
@@ -30,10 +31,14 @@ extension HostImg {
                 Writes into --output: NAME.img (GPT: ESP, slot A root + verity + verity-sig, \
                 slot B empty, state), NAME.bundle (signed manifest first, zstd payloads after) \
                 and report.json (sizes, root hash, partitions, what was pruned and why, time \
-                per stage); the lock file goes beside the manifest. `--stage rootfs` writes \
+                per stage), and the slot's boot files as plain files: vmlinuz, initrd.img and \
+                cmdline.txt (for QEMU direct boot and the agent's kexec); the lock file goes \
+                beside the manifest. `hostimg explain module NAME` says why a module was kept \
+                or dropped. `--stage rootfs` writes \
                 rootfs.tar (sorted, SOURCE_DATE_EPOCH times, numeric owners) instead.
 
-                Not built yet (issue 5): the kernel, initrd and UKI; the ESP is left empty.
+                Not built yet: the unified kernel image and boot loader; the ESP is left empty \
+                (boot the slot with the kernel, initrd and command line above).
                 """
         )
 

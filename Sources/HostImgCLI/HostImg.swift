@@ -33,6 +33,7 @@ public struct HostImg: AsyncParsableCommand {
               sign     sign an image and bundle built with --unsigned
               keygen   make a development signing key
               inspect  show what is in an image or bundle
+              explain  why a kernel module is in an image or not
               switch   install a bundle into the inactive slot and move the host onto it
 
             switch is not built yet: it parses its arguments and exits with status 3.
@@ -49,7 +50,7 @@ public struct HostImg: AsyncParsableCommand {
               3  the command is not implemented yet
             """,
         version: HostImgVersion.current,
-        subcommands: [Build.self, Lint.self, Verify.self, Sign.self, Keygen.self, Inspect.self, Switch.self]
+        subcommands: [Build.self, Lint.self, Verify.self, Sign.self, Keygen.self, Inspect.self, Explain.self, Switch.self]
     )
 
     public init() {}

@@ -76,3 +76,18 @@ enum Fixtures {
         try overwrite(path, at: offset, with: [(old.first ?? 0) ^ 0x5A])
     }
 }
+
+/// A table written to a sparse image file in its own scratch directory.
+final class WrittenImage {
+    let scratch: ScratchDirectory
+    let path: String
+    let table: GPT.Table
+
+    /// `table`, or the hostimg layout when none is given.
+    init(_ table: GPT.Table? = nil) throws {
+        scratch = try ScratchDirectory()
+        path = scratch.path("disk.img")
+        self.table = try table ?? Fixtures.hostimgTable()
+        try GPT.write(self.table, to: path)
+    }
+}

@@ -6,16 +6,11 @@ import TestSupport
 
 /// Damaged images: every one must give a GPTError that says what is wrong, never a crash.
 @Suite struct HostileReaderTests {
-    let scratch: ScratchDirectory
-    let path: String
-    let table: GPT.Table
+    let image: WrittenImage
+    var path: String { image.path }
+    var table: GPT.Table { image.table }
 
-    init() throws {
-        scratch = try ScratchDirectory()
-        path = scratch.path("disk.img")
-        table = try Fixtures.smallTable()
-        try GPT.write(table, to: path)
-    }
+    init() throws { image = try WrittenImage(Fixtures.smallTable()) }
 
     var lastLBA: UInt64 { table.diskSize / 512 - 1 }
 
@@ -28,7 +23,7 @@ import TestSupport
     }
 
     @Test func missingAndTinyFiles() throws {
-        #expect(throws: GPTError.self) { try GPT.read(path: scratch.path("nope")) }
+        #expect(throws: GPTError.self) { try GPT.read(path: image.scratch.path("nope")) }
         for size in [0, 100, 1023] {
             try Data(count: size).write(to: URL(fileURLWithPath: path))
             let error = try readError()

@@ -5,19 +5,8 @@ import TestSupport
 @testable import GPT
 
 @Suite struct WriteReadTests {
-    /// One 2 GiB sparse image with the hostimg layout, shared by the checks below.
-    final class Image {
-        let scratch: ScratchDirectory
-        let path: String
-        let table: GPT.Table
-
-        init() throws {
-            scratch = try ScratchDirectory()
-            path = scratch.path("disk.img")
-            table = try Fixtures.hostimgTable()
-            try GPT.write(table, to: path)
-        }
-    }
+    /// One 2 GiB sparse image with the hostimg layout per check.
+    typealias Image = WrittenImage
 
     @Test func createsSparseFileOfDiskSize() throws {
         let image = try Image()

@@ -1,4 +1,5 @@
 import Configure
+import Drivers
 import Prune
 import RootFS
 
@@ -46,6 +47,10 @@ public struct BuildReport: Sendable, Codable {
     public var stages: [Stage] = []
     /// The disk image and bundle; nil when the build stopped at the root tree.
     public var disk: Image?
+    /// Kernel modules and firmware kept and removed, and why (`hostimg explain module`).
+    public var drivers: Drivers.Report?
+    /// The slot's kernel, initrd and command line.
+    public var boot: BootFiles?
 
     init(image: String, version: String, sourceDateEpoch: Int64) {
         self.image = image

@@ -1,6 +1,7 @@
 import ContentStore
 import Configure
 import Debian
+import Drivers
 import FileTree
 import Foundation
 import Prune
@@ -35,6 +36,8 @@ public struct RootFSBuild {
         /// Go on past the tree to the disk image and bundle (issue 4) instead of writing
         /// `rootfs.tar`.
         public var image: ImageRequest?
+        /// Stop after the driver stage and write only report.json (`hostimg explain`).
+        public var treeOnly = false
 
         public init(manifest: String, output: String, cache: String = ContentStore.defaultRoot, locked: Bool = false,
                     aptDirectory: String = "/etc/apt", sourceDateEpoch: Int64? = nil, downloadParallelism: Int = 6) {
@@ -73,6 +76,10 @@ public struct RootFSBuild {
         let manifest = loaded.manifest
         let kernelPackage = loaded.kernel?.package?.value
         let signer = try options.image.flatMap { try resolveSigner($0, manifest: manifest) }
+        // A kernel means a boot stage, which needs the init program: fail now, not after unpacking.
+        let initProgram = try options.image.flatMap { request in
+            try kernelPackage.map { _ in try locateInit(request) }
+        }
         let store: ContentStore
         do {
             store = try ContentStore(root: options.cache)
@@ -173,10 +180,41 @@ public struct RootFSBuild {
             }
         }
 
+        var kernel: Drivers.Kernel?
+        if Self.hasKernel(tree) {
+            let work = options.output + "/.hostimg-drivers-\(getpid())"
+            let request = Self.driverRequest(manifest, kernel: loaded.kernel)
+            let (drivers, handle) = try await stage("drivers", &timings) {
+                defer { try? FileManager.default.removeItem(atPath: work) }
+                do {
+                    try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+                    let (drivers, handle) = try Drivers.prune(tree: &tree, store: store, request: request, workDirectory: work)
+                    return ((drivers, handle), "kernel \(drivers.kernelVersion): \(drivers.modulesAfter) of \(drivers.modulesBefore) modules kept, \(Size.describe(drivers.bytesBefore - drivers.bytesAfter)) removed")
+                } catch let error as BuildError {
+                    throw error
+                } catch {
+                    throw BuildError(stage: "drivers", "\(error)")
+                }
+            }
+            report.drivers = drivers
+            kernel = handle
+        }
+
+        if options.treeOnly {
+            report.files = tree.count
+            report.stages = timings
+            return Result(tree: tree, packages: installed, report: report, tarPath: nil, reportPath: nil, lockPath: lockPath)
+        }
+
         if let request = options.image {
             report.files = tree.count
-            let image = try buildImage(request, signer: signer, tree: tree, store: store, manifest: manifest, epoch: epoch)
+            let boot = try kernel.map { kernel in
+                try Self.bootInput(kernel: kernel, kernelFile: loaded.kernel, manifest: manifest,
+                                   initProgram: try initProgram ?? locateInit(request))
+            }
+            let image = try buildImage(request, signer: signer, boot: boot, tree: tree, store: store, manifest: manifest, epoch: epoch)
             report.disk = image.report
+            report.boot = image.boot
             report.stages = timings + image.stages
             let reportPath = options.output + "/report.json"
             try Self.writeJSON(report, to: reportPath)

@@ -33,6 +33,8 @@ public struct ImageBuild: Sendable {
         /// nil builds unsigned: the verity-sig partition stays zero, the bundle has no
         /// signature, and `hostimg sign` adds both later.
         public var signer: SigningIdentity?
+        /// The kernel, initrd and command line of the slot (nil for a tree without a kernel).
+        public var boot: BootInput?
 
         public init(output: String, name: String, version: String, sourceDateEpoch: Int64, seed: [UInt8],
                     diskSize: UInt64? = nil, slotSize: UInt64 = Manifest.Disk.defaultSlotSize,
@@ -63,6 +65,7 @@ public struct ImageBuild: Sendable {
 
     public struct Result: Sendable {
         public var report: BuildReport.Image
+        public var boot: BootFiles?
         public var stages: [BuildReport.Stage]
     }
 
@@ -144,6 +147,15 @@ public struct ImageBuild: Sendable {
             return ((), "\(signer.certificate.subject), fingerprint \(signer.certificate.sha256Fingerprint.prefix(16))…")
         }
 
+        let boot = try options.boot.map { input in
+            try timings.run("boot") { () -> (BootFiles, String) in
+                let files = try BootStage.build(input, tree: tree, store: store, rootHash: rootHash,
+                                                certificate: options.signer?.certificate, output: options.output,
+                                                epoch: options.sourceDateEpoch)
+                return (files, "kernel \(files.kernelVersion), initrd \(Size.describe(files.initrdBytes)) (\(files.initrdModules.count) modules, \(files.initrdLibraries.count) libraries)")
+            }
+        }
+
         let final = try timings.run("disk") { () -> (GPT.Table, String) in
             let final = try table(diskSize: diskSize, slot: slot, rootHash: verity.rootHash, ids: ids)
             try GPT.write(final, to: temporary)
@@ -160,7 +172,11 @@ public struct ImageBuild: Sendable {
                 UpdateBundle.PayloadSource(role: "verity", path: image, offset: verityPartition.offset, length: verity.hashBytes),
                 UpdateBundle.PayloadSource(role: "verity-sig", path: image, offset: signaturePartition.offset,
                                            length: UInt64(VeritySignature.partitionSize)),
-            ]
+            ] + (boot.map { files in
+                [("kernel", files.vmlinuz), ("initrd", files.initrd), ("cmdline", files.cmdline)].map { role, path in
+                    UpdateBundle.PayloadSource(role: role, path: path, offset: 0, length: Self.size(of: path))
+                }
+            } ?? [])
             let signer = options.signer.map { UpdateBundle.Signer(key: $0.key, certificate: $0.certificate) }
             let manifest = try UpdateBundle.write(
                 to: options.bundlePath, name: options.name, version: options.version, rootHash: rootHash,
@@ -176,7 +192,11 @@ public struct ImageBuild: Sendable {
             path: options.imagePath, bundlePath: options.bundlePath, label: options.label,
             seed: hex(options.seed), rootHash: rootHash, table: final, slot: slot,
             erofs: erofs, verity: verity, signer: options.signer, bundle: bundle)
-        return Result(report: report, stages: timings.stages)
+        return Result(report: report, boot: boot, stages: timings.stages)
+    }
+
+    static func size(of path: String) -> UInt64 {
+        (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? UInt64) ?? 0
     }
 
     private func table(diskSize: UInt64, slot: ImageLayout.SlotGeometry, rootHash: [UInt8],

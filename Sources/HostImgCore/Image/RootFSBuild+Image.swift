@@ -17,6 +17,8 @@ public struct ImageRequest: Sendable {
     /// 16 bytes; default `ImageBuild.Options.defaultSeed(name:)`.
     public var seed: [UInt8]?
     public var environment: [String: String]
+    /// The `hostimg-init` program for the initrd; default `BootInput.locateInit`.
+    public var initProgram: String?
 
     public init(signing: Signing = .automatic, seed: [UInt8]? = nil,
                 environment: [String: String] = ProcessInfo.processInfo.environment) {
@@ -46,16 +48,27 @@ extension RootFSBuild {
         }
     }
 
-    func buildImage(_ request: ImageRequest, signer: SigningIdentity?, tree: FileTree, store: ContentStore,
+    func locateInit(_ request: ImageRequest) throws -> String {
+        guard let path = request.initProgram ?? BootInput.locateInit(environment: request.environment) else {
+            throw BuildError(stage: "boot", "the initrd needs the hostimg-init program, and it is not beside this executable; build it with `swift build --product hostimg-init` or point HOSTIMG_INIT at it")
+        }
+        guard FileManager.default.isExecutableFile(atPath: path) else {
+            throw BuildError(stage: "boot", "the init program \(path) is not an executable file")
+        }
+        return path
+    }
+
+    func buildImage(_ request: ImageRequest, signer: SigningIdentity?, boot: BootInput?, tree: FileTree, store: ContentStore,
                     manifest: Manifest, epoch: Int64) throws -> ImageBuild.Result {
         let name = manifest.image.name?.value ?? "image"
         let disk = manifest.disk
-        let imageOptions = ImageBuild.Options(
+        var imageOptions = ImageBuild.Options(
             output: options.output, name: name, version: manifest.image.version?.value ?? "0",
             sourceDateEpoch: epoch, seed: try request.seed ?? ImageBuild.Options.defaultSeed(name: name),
             diskSize: disk.size?.value, slotSize: disk.slotSize?.value ?? Manifest.Disk.defaultSlotSize,
             espSize: disk.espSize?.value ?? Manifest.Disk.defaultESPSize,
             stateSize: disk.stateSize?.value ?? Manifest.Disk.defaultStateSize, signer: signer)
+        imageOptions.boot = boot
         do {
             try FileManager.default.createDirectory(atPath: options.output, withIntermediateDirectories: true)
         } catch {

@@ -1,6 +1,3 @@
-import Foundation
-import TestSupport
-
 /// A minimal kernel module object, built byte by byte, so libkmod, modinfo and depmod can be
 /// tested on any machine without a kernel package.
 ///
@@ -13,12 +10,18 @@ import TestSupport
 ///     [4] .strtab            symbol names
 ///     [5] .shstrtab          section names
 ///     section header table   6 x Elf64_Shdr (64 bytes each)
-struct SyntheticModule {
-    var modinfo: [(String, String)]
-    var exports: [String] = []
-    var imports: [String] = []
+public struct SyntheticModule: Sendable {
+    public var modinfo: [(String, String)]
+    public var exports: [String]
+    public var imports: [String]
 
-    func elf() -> [UInt8] {
+    public init(modinfo: [(String, String)], exports: [String] = [], imports: [String] = []) {
+        self.modinfo = modinfo
+        self.exports = exports
+        self.imports = imports
+    }
+
+    public func elf() -> [UInt8] {
         var shstrtab = StringTable()
         var strtab = StringTable()
         let modinfoBytes: [UInt8] = modinfo.flatMap { key, value -> [UInt8] in Array("\(key)=\(value)".utf8) + [0] }
@@ -94,7 +97,7 @@ struct SyntheticModule {
 }
 
 /// Explicit little-endian output, as ELFDATA2LSB requires.
-struct LittleEndianBytes {
+private struct LittleEndianBytes {
     var bytes: [UInt8] = []
     mutating func u8(_ value: UInt8) { bytes.append(value) }
     mutating func u16(_ value: UInt16) { bytes += [UInt8(value & 0xff), UInt8(value >> 8)] }
@@ -106,74 +109,11 @@ struct LittleEndianBytes {
 }
 
 /// An ELF string table: starts with "\0"; `add` returns the name's offset.
-struct StringTable {
+private struct StringTable {
     var bytes: [UInt8] = [0]
     mutating func add(_ name: String) -> UInt32 {
         let offset = UInt32(bytes.count)
         bytes += Array(name.utf8) + [0]
         return offset
-    }
-}
-
-/// A fake kernel release tree: <root>/lib/modules/<release>/kernel/drivers/hostimg/...
-struct SyntheticTree {
-    static let release = "6.1.0-hostimg-test"
-    let scratch: ScratchDirectory
-    var root: String { scratch.url.path }
-    var directory: String { "\(root)/lib/modules/\(Self.release)" }
-    var driverDirectory: String { "\(directory)/kernel/drivers/hostimg" }
-    /// File paths by module name.
-    private(set) var files: [String: String] = [:]
-
-    static let vermagic = "6.1.0-hostimg-test SMP preempt mod_unload modversions "
-    static let netAlias = "pci:v00001AF4d00001041sv*sd*bc*sc*i*"
-
-    static let modules: [(file: String, module: SyntheticModule)] = [
-        (
-            "hostimg_core.ko",
-            SyntheticModule(
-                modinfo: [
-                    ("license", "GPL"), ("author", "First Author"), ("author", "Second Author"),
-                    ("description", "hostimg core helpers"), ("alias", "hostimg-core-alias"),
-                    ("depends", ""), ("name", "hostimg_core"), ("vermagic", vermagic),
-                ],
-                exports: ["hostimg_core_register"], imports: ["_printk"])
-        ),
-        (
-            "hostimg-net.ko",
-            SyntheticModule(
-                modinfo: [
-                    ("license", "GPL v2"), ("description", "hostimg test NIC"), ("firmware", "hostimg/net-1.bin"),
-                    ("firmware", "hostimg/net-2.bin"), ("softdep", "pre: hostimg_core post: hostimg_fw"),
-                    ("alias", netAlias), ("alias", "virtio:d00000001v*"), ("depends", "hostimg_core"),
-                    ("name", "hostimg_net"), ("vermagic", vermagic),
-                ],
-                exports: ["hostimg_net_xmit"], imports: ["hostimg_core_register", "_printk"])
-        ),
-        (
-            "hostimg_fw.ko",
-            SyntheticModule(
-                modinfo: [
-                    ("license", "GPL"), ("description", "hostimg firmware user"),
-                    ("depends", "hostimg_net,hostimg_core"), ("name", "hostimg_fw"), ("vermagic", vermagic),
-                ],
-                imports: ["hostimg_net_xmit", "hostimg_core_register"])
-        ),
-    ]
-
-    /// Write the modules; `compress` xz-compresses hostimg_fw as distributions ship modules.
-    init(compress: Bool) throws {
-        scratch = try ScratchDirectory()
-        try FileManager.default.createDirectory(atPath: driverDirectory, withIntermediateDirectories: true)
-        for (file, module) in Self.modules {
-            let path = "\(driverDirectory)/\(file)"
-            try Data(module.elf()).write(to: URL(fileURLWithPath: path))
-            let name = String(file.prefix { $0 != "." }).replacingOccurrences(of: "-", with: "_")
-            files[name] = path
-        }
-        if compress, let xz = Tools.find("xz"), let plain = files["hostimg_fw"] {
-            let result = try Tools.run(xz, ["--check=crc32", plain])
-            if result.status == 0 { files["hostimg_fw"] = plain + ".xz" }
-        }
     }
 }

@@ -1,0 +1,112 @@
+#include "cshim.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/reboot.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+#include <linux/dm-ioctl.h>
+
+int hostimg_finit_module(int fd, const char *params, int flags) {
+    long result = syscall(SYS_finit_module, fd, params ? params : "", flags);
+    return result == 0 ? 0 : -errno;
+}
+
+uint64_t hostimg_makedev(unsigned int major, unsigned int minor) {
+    return (uint64_t)makedev(major, minor);
+}
+
+int hostimg_reboot(enum hostimg_reboot_action action) {
+    int command = action == HOSTIMG_REBOOT_POWER_OFF ? RB_POWER_OFF : RB_AUTOBOOT;
+    return reboot(command) == 0 ? 0 : -errno;
+}
+
+int hostimg_filesystem_type(const char *path, uint64_t *type) {
+    struct statfs info;
+    if (statfs(path, &info) != 0) return -errno;
+    *type = (uint64_t)info.f_type;
+    return 0;
+}
+
+// One ioctl buffer: struct dm_ioctl, then (for a table load) one struct dm_target_spec and its
+// NUL-terminated parameter string, padded to 8 bytes as the kernel requires.
+enum { HOSTIMG_DM_BUFFER = 16384 };
+
+static int dm_prepare(struct dm_ioctl *io, const char *name, size_t total) {
+    memset(io, 0, total);
+    io->version[0] = DM_VERSION_MAJOR;  // the kernel refuses a different major version
+    io->version[1] = 0;
+    io->version[2] = 0;
+    io->data_size = (uint32_t)total;
+    io->data_start = sizeof(struct dm_ioctl);
+    if (strlen(name) >= sizeof(io->name)) return -ENAMETOOLONG;
+    strncpy(io->name, name, sizeof(io->name) - 1);
+    return 0;
+}
+
+static int dm_call(int control, unsigned long request, struct dm_ioctl *io) {
+    return ioctl(control, request, io) == 0 ? 0 : -errno;
+}
+
+int hostimg_dm_create(int control, const char *name, const char *uuid, unsigned int *major,
+                      unsigned int *minor) {
+    struct dm_ioctl io;
+    int result = dm_prepare(&io, name, sizeof io);
+    if (result != 0) return result;
+    if (uuid != NULL) {
+        if (strlen(uuid) >= sizeof(io.uuid)) return -ENAMETOOLONG;
+        strncpy(io.uuid, uuid, sizeof(io.uuid) - 1);
+    }
+    result = dm_call(control, DM_DEV_CREATE, &io);
+    if (result != 0) return result;
+    *major = major(io.dev);
+    *minor = minor(io.dev);
+    return 0;
+}
+
+int hostimg_dm_load_table(int control, const char *name, uint64_t start, uint64_t length,
+                          const char *type, const char *params, int read_only) {
+    // Aligned storage for the header, the target spec and the parameters.
+    uint64_t storage[HOSTIMG_DM_BUFFER / sizeof(uint64_t)];
+    size_t spec_offset = sizeof(struct dm_ioctl);
+    size_t params_offset = spec_offset + sizeof(struct dm_target_spec);
+    size_t params_length = strlen(params) + 1;
+    size_t total = (params_offset + params_length + 7) & ~(size_t)7;
+    if (total > sizeof storage) return -E2BIG;
+    struct dm_ioctl *io = (struct dm_ioctl *)storage;
+    int result = dm_prepare(io, name, total);
+    if (result != 0) return result;
+    io->target_count = 1;
+    if (read_only) io->flags |= DM_READONLY_FLAG;
+    struct dm_target_spec *spec = (struct dm_target_spec *)((char *)storage + spec_offset);
+    spec->sector_start = start;
+    spec->length = length;
+    spec->status = 0;
+    spec->next = 0;  // the only target: no next
+    if (strlen(type) >= sizeof(spec->target_type)) return -ENAMETOOLONG;
+    strncpy(spec->target_type, type, sizeof(spec->target_type) - 1);
+    memcpy((char *)storage + params_offset, params, params_length);
+    return dm_call(control, DM_TABLE_LOAD, io);
+}
+
+int hostimg_dm_resume(int control, const char *name, unsigned int *major, unsigned int *minor) {
+    struct dm_ioctl io;
+    int result = dm_prepare(&io, name, sizeof io);
+    if (result != 0) return result;
+    result = dm_call(control, DM_DEV_SUSPEND, &io);  // no DM_SUSPEND_FLAG: resume
+    if (result != 0) return result;
+    *major = major(io.dev);
+    *minor = minor(io.dev);
+    return 0;
+}
+
+int hostimg_dm_remove(int control, const char *name) {
+    struct dm_ioctl io;
+    int result = dm_prepare(&io, name, sizeof io);
+    if (result != 0) return result;
+    return dm_call(control, DM_DEV_REMOVE, &io);
+}

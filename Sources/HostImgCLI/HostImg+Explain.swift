@@ -1,0 +1,92 @@
+import ArgumentParser
+import Drivers
+import Foundation
+import HostImgCore
+
+extension HostImg {
+    /// `hostimg explain`: why something is in an image, or not.
+    struct Explain: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Explain why a kernel module is in an image or not.",
+            discussion: """
+                Reads the build report (report.json in a build's output directory), or builds \
+                the manifest's tree first with --manifest (cached, no image written).
+                """,
+            subcommands: [Module.self]
+        )
+
+        struct Module: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "The chain of reasons a kernel module is kept or dropped.",
+                discussion: """
+                    Prints one line per link of the chain, the direct reason first: e.g. \
+                    'dm_bufio: kept' / 'needed by dm_verity' / 'dm_verity: initrd \
+                    (kernels/debian-cloud.yaml:17:7)'. Names and aliases are accepted; '-' and \
+                    '_' are the same, as for modprobe. Exit status 1 when the module is not in \
+                    the kernel at all.
+                    """
+            )
+
+            @Argument(help: ArgumentHelp("Module name, e.g. dm-verity or virtio_blk.", valueName: "name"))
+            var name: String
+
+            @Option(help: ArgumentHelp("A build's report.json.", valueName: "file"), completion: .file(extensions: ["json"]))
+            var report: String?
+
+            @Option(help: ArgumentHelp("Build this manifest's tree (up to the driver stage) and explain from it.", valueName: "manifest"),
+                    completion: .file(extensions: ["yaml", "yml"]))
+            var manifest: String?
+
+            @Option(help: ArgumentHelp("Cache directory (with --manifest).", valueName: "dir"), completion: .directory)
+            var cache: String?
+
+            func run() async throws {
+                let console = Console.current
+                let drivers: Drivers.Report
+                switch (report, manifest) {
+                case let (path?, nil):
+                    guard let data = FileManager.default.contents(atPath: path) else {
+                        console.error("hostimg: error: cannot read \(path)")
+                        throw ExitCode.usage
+                    }
+                    do {
+                        guard let found = try JSONDecoder().decode(BuildReport.self, from: data).drivers else {
+                            console.error("hostimg: error: \(path) has no driver section (the tree had no kernel)")
+                            throw ExitCode.usage
+                        }
+                        drivers = found
+                    } catch let code as ExitCode {
+                        throw code
+                    } catch {
+                        console.error("hostimg: error: \(path) is not a hostimg build report: \(error)")
+                        throw ExitCode.usage
+                    }
+                case let (nil, manifest?):
+                    let output = FileManager.default.temporaryDirectory.appendingPathComponent("hostimg-explain-\(getpid())").path
+                    defer { try? FileManager.default.removeItem(atPath: output) }
+                    var options = RootFSBuild.Options(manifest: manifest, output: output)
+                    if let cache { options.cache = cache }
+                    options.treeOnly = true
+                    do {
+                        guard let found = try await RootFSBuild(options).run().report.drivers else {
+                            console.error("hostimg: error: \(manifest)'s tree has no kernel")
+                            throw ExitCode.usage
+                        }
+                        drivers = found
+                    } catch let error as BuildError {
+                        console.error("hostimg: error: \(error.description)")
+                        throw ExitCode.findings
+                    }
+                default:
+                    console.error("hostimg: error: give exactly one of --report FILE and --manifest FILE")
+                    throw ExitCode.usage
+                }
+                guard let chain = drivers.explain(name) else {
+                    console.error("hostimg: error: kernel \(drivers.kernelVersion) has no module or built-in named \(name)")
+                    throw ExitCode.findings
+                }
+                for line in chain { console.write(line + "\n") }
+            }
+        }
+    }
+}
