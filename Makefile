@@ -36,14 +36,14 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
-# End-to-end runs against Debian's mirror (chroot into a built tree; later: QEMU boots).
+# End-to-end runs against Debian's mirror (chroot into a built tree, QEMU boots of the image).
 e2e: deps
 	$(SWIFT) build --build-tests
 	HOSTIMG_NETWORK_TESTS=1 $(SWIFT) test --skip-build --filter 'EndToEndTests|RepositoryTests'
 
 # Lint throughput (in-process and one process), the warm-cache rootfs stage against
-# mmdebstrap for the same package set, and the image stage against mkfs.erofs + veritysetup
-# (needs root and the network to Debian's mirror).
+# mmdebstrap for the same package set, the image stage against mkfs.erofs + veritysetup, and
+# the initrd and boot against initramfs-tools under QEMU (needs root and the network to Debian's mirror).
 bench: deps
 	@for p in mmdebstrap bc; do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || { $(SUDO) apt-get install -y -q $$p || exit 1; }; done
 	$(SWIFT) build -c release --product hostimg
@@ -51,6 +51,7 @@ bench: deps
 	.build/release/hostimg-bench --hostimg .build/release/hostimg
 	scripts/bench-rootfs.sh manifests/qemu-dev.yaml
 	scripts/bench-image.sh manifests/qemu-dev.yaml
+	scripts/bench-boot.sh manifests/qemu-dev.yaml
 
 clean:
 	rm -rf .build

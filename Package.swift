@@ -84,6 +84,7 @@ let package = Package(
         .testTarget(name: "ZstdTests", dependencies: ["Zstd", "TestSupport"]),
         .testTarget(name: "CryptoTests", dependencies: ["Crypto", "TestSupport"]),
         .testTarget(name: "KernelModulesTests", dependencies: ["KernelModules", "TestSupport"]),
+        .testTarget(name: "ContentStoreTests", dependencies: ["ContentStore", "TestSupport"]),
         .testTarget(name: "DriversTests", dependencies: ["Drivers", "KernelModules", "FileTree", "ContentStore", "TestSupport"]),
         .testTarget(name: "DebianTests", dependencies: ["Debian", "Crypto", "TestSupport"]),
         .testTarget(name: "RepositoryTests", dependencies: ["Repository", "Debian", "ContentStore", "TestSupport"]),

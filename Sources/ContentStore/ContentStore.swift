@@ -7,8 +7,10 @@ import Foundation
 ///
 /// Writes are atomic: bytes stream into a temporary file in the same directory, are hashed on
 /// the way, fsynced, and renamed into place only when complete (and, for `put(expecting:)`,
-/// only when the hash matches). An interrupted write leaves at most a `tmp/` file that the next
-/// `open` removes, never a partial object.
+/// only when the hash matches). An interrupted write leaves at most a `tmp/` file that a later
+/// `open` removes, never a partial object. Several processes (and several stores in one
+/// process) may share a root: temporary files carry their process id, and `open` removes only
+/// those of processes that are gone.
 public struct ContentStore: Sendable {
     public let root: String
 
@@ -51,11 +53,20 @@ public struct ContentStore: Sendable {
         let fm = FileManager.default
         do {
             try fm.createDirectory(atPath: root + "/objects/sha256", withIntermediateDirectories: true)
-            try? fm.removeItem(atPath: root + "/tmp")
             try fm.createDirectory(atPath: root + "/tmp", withIntermediateDirectories: true)
         } catch {
             throw StoreError.io("cannot create the content store: \(error.localizedDescription)", path: root)
         }
+        for name in (try? fm.contentsOfDirectory(atPath: root + "/tmp")) ?? [] where Self.isStale(temporary: name) {
+            try? fm.removeItem(atPath: root + "/tmp/" + name)
+        }
+    }
+
+    /// "PID.UUID": stale when no process PID runs (a name without one is from an older
+    /// hostimg and stale too). A live writer in another process keeps its file.
+    static func isStale(temporary name: String) -> Bool {
+        guard let dot = name.firstIndex(of: "."), let pid = Int32(name[..<dot]), pid > 0 else { return true }
+        return kill(pid, 0) != 0 && errno == ESRCH
     }
 
     /// `$XDG_CACHE_HOME/hostimg` or `~/.cache/hostimg`.
@@ -117,7 +128,7 @@ public struct ContentStore: Sendable {
 
         public init(store: ContentStore) throws {
             self.store = store
-            temporary = "\(store.root)/tmp/\(UUID().uuidString)"
+            temporary = "\(store.root)/tmp/\(getpid()).\(UUID().uuidString)"
             guard FileManager.default.createFile(atPath: temporary, contents: nil),
                   let handle = FileHandle(forWritingAtPath: temporary) else {
                 throw StoreError.io("cannot create a temporary file", path: temporary)

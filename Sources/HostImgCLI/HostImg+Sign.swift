@@ -11,8 +11,10 @@ extension HostImg {
                 PATH is a build output directory (its NAME.img and NAME.bundle are signed, \
                 and report.json records the signer), a disk image, or a bundle. For an image, \
                 each filled slot's verity tree is first checked against the root hash its \
-                PARTUUIDs carry; then the verity-sig partition is written. A bundle gets its \
-                verity-sig payload and its manifest signature.
+                PARTUUIDs carry; then the verity-sig partition is written. The directory's \
+                initrd.img and the bundle's initrd get the certificate, so the init checks the \
+                root hash signature at boot. A bundle gets its verity-sig payload and its \
+                manifest signature.
 
                 With the same RSA key, the result is byte-identical to a build signed in one \
                 step. Something already signed is refused unless --force.
@@ -69,6 +71,11 @@ extension HostImg {
                     for outcome in try ArtifactSigner.signImage(image, identity: identity, force: force) {
                         console.write("\(outcome.action): \(outcome.path) (root hash \(outcome.rootHash))\n")
                     }
+                }
+                let initrd = path + "/initrd.img"
+                if isDirectory.boolValue, FileManager.default.fileExists(atPath: initrd) {
+                    let outcome = try ArtifactSigner.signInitrd(initrd, identity: identity)
+                    console.write("\(outcome.action): \(outcome.path)\n")
                 }
                 for bundle in bundles {
                     let outcome = try ArtifactSigner.signBundle(bundle, identity: identity, force: force)

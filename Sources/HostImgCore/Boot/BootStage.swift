@@ -92,3 +92,24 @@ enum BootStage {
                          initrdUncompressedBytes: summary.uncompressedBytes, verifiesSignature: certificate != nil)
     }
 }
+
+extension BootStage {
+    /// Two-phase signing: the initrd a `--unsigned` build made, with the signing certificate
+    /// added at `/usr/lib/hostimg/verity.crt` (replacing one already there), so its init
+    /// checks the root-hash signature. The bytes equal those of the initrd a build signed
+    /// with the same certificate makes (same entries, same epoch, same writer).
+    static func certify(initrd: [UInt8], name: String, certificate: Certificate) throws -> [UInt8] {
+        var (builder, mtime) = try InitrdBuilder.reading(initrd, name: name)
+        guard builder.entries[moduleList] != nil || builder.entries["/init"] != nil else {
+            throw BuildError(stage: "initrd", "\(name) has neither /init nor \(moduleList): not an initrd hostimg built")
+        }
+        builder.add(certificate.derBytes, at: Self.certificate)
+        let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("hostimg-initrd-\(getpid())-\(UUID().uuidString)").path
+        defer { unlink(temporary) }
+        _ = try builder.write(to: temporary, mtime: mtime)
+        guard let data = FileManager.default.contents(atPath: temporary) else {
+            throw BuildError(stage: "initrd", "cannot read back \(temporary)")
+        }
+        return [UInt8](data)
+    }
+}

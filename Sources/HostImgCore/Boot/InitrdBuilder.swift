@@ -37,7 +37,8 @@ public struct InitrdBuilder {
     }
 
     let tree: FileTree
-    let store: ContentStore
+    /// Nil for a builder that re-packs an existing initrd (`reading`): no tree to copy from.
+    let store: ContentStore?
     public private(set) var entries: [String: Entry] = ["/": Entry(content: .directory, mode: 0o755)]
     /// Shared libraries added for DT_NEEDED, for the report.
     public private(set) var libraries: Set<String> = []
@@ -87,7 +88,7 @@ public struct InitrdBuilder {
         guard bytes.count >= 4, bytes[0] == 0x7F, bytes[1] == 0x45 else { return }
         let object: ELF.Object
         do {
-            object = try ELF.Object(path: store.path(for: ref))
+            object = try ELF.Object(path: try contentStore().path(for: ref))
         } catch {
             throw BuildError(stage: "initrd", "\(resolved): \(error)")
         }
@@ -158,11 +159,16 @@ public struct InitrdBuilder {
     }
 
     private func readHead(_ ref: ContentStore.Ref) throws -> [UInt8] {
-        guard let handle = FileHandle(forReadingAtPath: store.path(for: ref)) else {
+        guard let handle = FileHandle(forReadingAtPath: try contentStore().path(for: ref)) else {
             throw BuildError(stage: "initrd", "content \(ref) is missing from the cache")
         }
         defer { try? handle.close() }
         return [UInt8](handle.readData(ofLength: 4))
+    }
+
+    private func contentStore() throws -> ContentStore {
+        guard let store else { throw BuildError(stage: "initrd", "no content store to read the image's files from") }
+        return store
     }
 
     private mutating func addParents(of path: String) {
@@ -189,7 +195,7 @@ public struct InitrdBuilder {
                 case let .symlink(target):
                     try writer.writeHeader(.symlink(name, target: target, mtime: time))
                 case let .stored(ref):
-                    let bytes = try store.read(ref)
+                    let bytes = try contentStore().read(ref)
                     try writer.writeHeader(.file(name, size: Int64(bytes.count), mode: entry.mode, mtime: time))
                     try writer.writeData(bytes)
                     uncompressed += UInt64(bytes.count)
@@ -221,5 +227,44 @@ public struct InitrdBuilder {
         let compressed = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? UInt64) ?? 0
         return Summary(entries: entries.count - 1, files: files, uncompressedBytes: uncompressed,
                        compressedBytes: compressed, libraries: libraries.sorted())
+    }
+}
+
+extension InitrdBuilder {
+    /// A builder holding what an initrd `write` made, to change it and write it again: the
+    /// same entries give the same bytes. Returns the entries' time (the build's epoch).
+    public static func reading(_ initrd: [UInt8], name: String) throws -> (builder: InitrdBuilder, mtime: Int64) {
+        var builder = InitrdBuilder()
+        var mtime: Int64 = 0
+        do {
+            let reader = try ArchiveReader(bytes: initrd)
+            while let entry = try reader.nextEntry() {
+                var stored = Substring(entry.path)
+                if stored.hasPrefix("./") { stored = stored.dropFirst(2) }
+                let path = "/" + stored.drop { $0 == "/" }
+                guard path != "/" else { continue }
+                mtime = entry.mtime.seconds
+                switch entry.type {
+                case .directory:
+                    builder.addDirectory(path, mode: entry.mode)
+                case .symlink:
+                    builder.addSymlink(at: path, target: entry.symlinkTarget ?? "")
+                case .regular:
+                    builder.add(try reader.readAllData(), at: path, mode: entry.mode)
+                default:
+                    throw BuildError(stage: "initrd", "\(name): \(entry.path) is a \(entry.type.rawValue), which hostimg never writes into an initrd")
+                }
+            }
+        } catch let error as BuildError {
+            throw error
+        } catch {
+            throw BuildError(stage: "initrd", "\(name) is not an initrd hostimg can read: \(error)")
+        }
+        return (builder, mtime)
+    }
+
+    private init() {
+        tree = FileTree()
+        store = nil
     }
 }

@@ -9,8 +9,9 @@ import Foundation
 import GPT
 
 /// `hostimg sign`: the second phase of two-phase signing. An image built with `--unsigned`
-/// gets its verity-sig partition written and its bundle re-signed, giving the same bytes a
-/// one-step signed build gives (RSA signatures are deterministic; ECDSA ones are not).
+/// gets its verity-sig partition written, its initrd the certificate its init checks the
+/// signature with, and its bundle re-signed, giving the same bytes a one-step signed build
+/// gives (RSA signatures are deterministic; ECDSA ones are not).
 ///
 /// Before signing, the slot's verity tree is checked against the root hash its PARTUUIDs
 /// carry, so a key never vouches for a tree that does not match.
@@ -66,16 +67,44 @@ public enum ArtifactSigner {
             throw ImageError.input("\(path): the manifest's root hash '\(reader.manifest.rootHash)' is not 64 hex digits")
         }
         let signature = try VeritySignature.sign(rootHash: rootHash, key: identity.key, certificate: identity.certificate)
-        _ = try UpdateBundle.resign(bundle: path, output: path, replacing: ["verity-sig": try signature.encoded()],
+        var replacing = ["verity-sig": try signature.encoded()]
+        // The initrd's init checks the signature only when it carries the certificate.
+        if reader.manifest.payload(role: "initrd") != nil {
+            var initrd: [UInt8] = []
+            try reader.streamPayload(role: "initrd") { initrd.append(contentsOf: $0) }
+            replacing["initrd"] = try BootStage.certify(initrd: initrd, name: "\(path) (initrd)", certificate: identity.certificate)
+        }
+        _ = try UpdateBundle.resign(bundle: path, output: path, replacing: replacing,
                                     signer: UpdateBundle.Signer(key: identity.key, certificate: identity.certificate),
                                     mtime: reader.mtime)
         return Outcome(path: path, rootHash: reader.manifest.rootHash, action: reader.isSigned ? "re-signed bundle" : "signed bundle")
+    }
+
+    /// The build output's `initrd.img` with the certificate added, as a signed build writes
+    /// it (the bundle's initrd payload gets the same bytes in `signBundle`).
+    public static func signInitrd(_ path: String, identity: SigningIdentity) throws -> Outcome {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ImageError.input("cannot read \(path)")
+        }
+        let certified = try BootStage.certify(initrd: [UInt8](data), name: path, certificate: identity.certificate)
+        let changed = certified != [UInt8](data)
+        if changed { try AtomicFile.write(certified, to: path) }
+        return Outcome(path: path, rootHash: "",
+                       action: changed ? "added the certificate to the initrd (its init now checks the root hash signature)" : "the initrd already carries this certificate")
     }
 
     /// After signing, the report in the same directory says who signed.
     public static func updateReport(_ reportPath: String, identity: SigningIdentity) throws {
         guard let data = FileManager.default.contents(atPath: reportPath) else { return }
         var report = try JSONDecoder().decode(BuildReport.self, from: data)
+        if var boot = report.boot {
+            boot.verifiesSignature = true
+            let initrd = (reportPath as NSString).deletingLastPathComponent + "/initrd.img"
+            if let size = try? FileManager.default.attributesOfItem(atPath: initrd)[.size] as? UInt64 {
+                boot.initrdBytes = size
+            }
+            report.boot = boot
+        }
         report.disk?.signing = BuildReport.Image.Signing(
             signed: true, subject: identity.certificate.subject,
             certificateFingerprint: identity.certificate.sha256Fingerprint,

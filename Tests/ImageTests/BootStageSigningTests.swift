@@ -1,0 +1,46 @@
+import Crypto
+import Foundation
+import HostImgCore
+import Testing
+import TestSupport
+
+/// Two-phase signing and the initrd: `hostimg sign` adds the certificate the init checks the
+/// root-hash signature with, giving the bytes a one-step signed build gives.
+extension BootStageTests {
+    func artifacts(in output: String) throws -> (image: String, bundle: String) {
+        let names = try FileManager.default.contentsOfDirectory(atPath: output)
+        let image = try #require(names.first { $0.hasSuffix(".img") && $0 != "initrd.img" })
+        let bundle = try #require(names.first { $0.hasSuffix(".bundle") })
+        return (output + "/" + image, output + "/" + bundle)
+    }
+
+    @Test func signingLaterGivesTheSignedBuildsInitrdAndBundle() throws {
+        let identity = ImageFixture.identity.0
+        let (_, signed) = try build("one-step", signed: true)
+        let (_, later) = try build("two-phase", signed: false)
+        #expect(try Self.read(signed + "/initrd.img") != Self.read(later + "/initrd.img"), "unsigned: no certificate yet")
+        let (signedImage, signedBundle) = try artifacts(in: signed)
+        let (image, bundle) = try artifacts(in: later)
+
+        _ = try ArtifactSigner.signImage(image, identity: identity, force: false)
+        let outcome = try ArtifactSigner.signInitrd(later + "/initrd.img", identity: identity)
+        #expect(outcome.action.contains("added the certificate"), "\(outcome.action)")
+        _ = try ArtifactSigner.signBundle(bundle, identity: identity, force: false)
+
+        #expect(try Self.read(signed + "/initrd.img") == Self.read(later + "/initrd.img"))
+        #expect(FileManager.default.contentsEqual(atPath: signedImage, andPath: image))
+        #expect(FileManager.default.contentsEqual(atPath: signedBundle, andPath: bundle))
+
+        // Again: nothing to add.
+        #expect(try ArtifactSigner.signInitrd(later + "/initrd.img", identity: identity).action.contains("already carries"))
+    }
+
+    @Test func aFileThatIsNoInitrdIsRefusedByName() throws {
+        let (_, output) = try build("garbage", signed: false)
+        let path = output + "/initrd.img"
+        try Data("not an archive at all".utf8).write(to: URL(fileURLWithPath: path))
+        let error = try #require(throws: BuildError.self) { try ArtifactSigner.signInitrd(path, identity: ImageFixture.identity.0) }
+        #expect("\(error)".contains(path), "\(error)")
+        #expect(try Self.read(path) == Array("not an archive at all".utf8), "left as it was")
+    }
+}
