@@ -47,6 +47,7 @@ e2e: deps
 bench: deps
 	@for p in mmdebstrap bc; do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || { $(SUDO) apt-get install -y -q $$p || exit 1; }; done
 	$(SWIFT) build -c release --product hostimg
+	$(SWIFT) build -c release --product hostimg-init
 	$(SWIFT) build -c release --product hostimg-bench
 	.build/release/hostimg-bench --hostimg .build/release/hostimg
 	scripts/bench-rootfs.sh manifests/qemu-dev.yaml
