@@ -52,37 +52,16 @@ extension HostImg {
                     console.error("hostimg: error: no such file or directory: \(path)")
                     throw ExitCode.usage
                 }
-                var images: [String] = []
-                var bundles: [String] = []
+                let outcomes: [ArtifactSigner.Outcome]
                 if isDirectory.boolValue {
-                    let names = try FileManager.default.contentsOfDirectory(atPath: path).sorted()
-                    images = names.filter { $0.hasSuffix(".img") }.map { path + "/" + $0 }
-                    bundles = names.filter { $0.hasSuffix(".bundle") }.map { path + "/" + $0 }
-                    guard !images.isEmpty || !bundles.isEmpty else {
-                        console.error("hostimg: error: \(path) holds no .img or .bundle to sign")
-                        throw ExitCode.usage
-                    }
+                    outcomes = try ArtifactSigner.signDirectory(path, identity: identity, force: force)
                 } else if try ArtifactVerifier.kind(of: path) == .image {
-                    images = [path]
+                    outcomes = try ArtifactSigner.signImage(path, identity: identity, force: force)
                 } else {
-                    bundles = [path]
+                    outcomes = [try ArtifactSigner.signBundle(path, identity: identity, force: force)]
                 }
-                for image in images {
-                    for outcome in try ArtifactSigner.signImage(image, identity: identity, force: force) {
-                        console.write("\(outcome.action): \(outcome.path) (root hash \(outcome.rootHash))\n")
-                    }
-                }
-                let initrd = path + "/initrd.img"
-                if isDirectory.boolValue, FileManager.default.fileExists(atPath: initrd) {
-                    let outcome = try ArtifactSigner.signInitrd(initrd, identity: identity)
-                    console.write("\(outcome.action): \(outcome.path)\n")
-                }
-                for bundle in bundles {
-                    let outcome = try ArtifactSigner.signBundle(bundle, identity: identity, force: force)
-                    console.write("\(outcome.action): \(outcome.path) (root hash \(outcome.rootHash))\n")
-                }
-                if isDirectory.boolValue {
-                    try ArtifactSigner.updateReport(path + "/report.json", identity: identity)
+                for outcome in outcomes {
+                    console.write("\(outcome.action): \(outcome.path)" + (outcome.rootHash.isEmpty ? "" : " (root hash \(outcome.rootHash))") + "\n")
                 }
             } catch let code as ExitCode {
                 throw code

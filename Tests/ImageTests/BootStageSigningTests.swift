@@ -22,10 +22,10 @@ extension BootStageTests {
         let (signedImage, signedBundle) = try artifacts(in: signed)
         let (image, bundle) = try artifacts(in: later)
 
-        _ = try ArtifactSigner.signImage(image, identity: identity, force: false)
-        let outcome = try ArtifactSigner.signInitrd(later + "/initrd.img", identity: identity)
-        #expect(outcome.action.contains("added the certificate"), "\(outcome.action)")
-        _ = try ArtifactSigner.signBundle(bundle, identity: identity, force: false)
+        // The directory, as `hostimg sign DIR` signs it: initrd.img is not a disk image.
+        let outcomes = try ArtifactSigner.signDirectory(later, identity: identity, force: false)
+        #expect(outcomes.map(\.path) == [image, later + "/initrd.img", bundle], "\(outcomes.map(\.action))")
+        #expect(outcomes[1].action.contains("added the certificate"), "\(outcomes[1].action)")
 
         #expect(try Self.read(signed + "/initrd.img") == Self.read(later + "/initrd.img"))
         #expect(FileManager.default.contentsEqual(atPath: signedImage, andPath: image))

@@ -36,6 +36,8 @@ public struct BootInput: Sendable {
 
 /// The boot files of a slot, as the build output holds them beside the image.
 public struct BootFiles: Sendable, Codable {
+    /// The initrd's file name in the build output (beside NAME.img, which it is not).
+    public static let initrdName = "initrd.img"
     public var vmlinuz: String
     public var initrd: String
     public var cmdline: String
@@ -75,7 +77,7 @@ enum BootStage {
             try builder.addFromTree("/usr/sbin/mke2fs", followELF: true)
             if tree.resolve("/etc/mke2fs.conf") != nil { try builder.addFromTree("/etc/mke2fs.conf") }
         }
-        let initrdPath = output + "/initrd.img"
+        let initrdPath = output + "/" + BootFiles.initrdName
         let summary = try builder.write(to: initrdPath, mtime: epoch)
 
         guard let kernel = tree.resolve(input.vmlinuz), let ref = kernel.node.content else {

@@ -80,6 +80,29 @@ public enum ArtifactSigner {
         return Outcome(path: path, rootHash: reader.manifest.rootHash, action: reader.isSigned ? "re-signed bundle" : "signed bundle")
     }
 
+    /// A build output directory: its disk images, then its initrd, then its bundles (so a
+    /// bundle's initrd payload and `initrd.img` get the same bytes), then report.json.
+    public static func signDirectory(_ directory: String, identity: SigningIdentity, force: Bool) throws -> [Outcome] {
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
+        let images = names.filter { $0.hasSuffix(".img") && $0 != BootFiles.initrdName }
+        let bundles = names.filter { $0.hasSuffix(".bundle") }
+        guard !images.isEmpty || !bundles.isEmpty else {
+            throw ImageError.input("\(directory) holds no .img or .bundle to sign; give a build output directory (hostimg build -o DIR)")
+        }
+        var outcomes: [Outcome] = []
+        for image in images {
+            outcomes += try signImage(directory + "/" + image, identity: identity, force: force)
+        }
+        if names.contains(BootFiles.initrdName) {
+            outcomes.append(try signInitrd(directory + "/" + BootFiles.initrdName, identity: identity))
+        }
+        for bundle in bundles {
+            outcomes.append(try signBundle(directory + "/" + bundle, identity: identity, force: force))
+        }
+        try updateReport(directory + "/report.json", identity: identity)
+        return outcomes
+    }
+
     /// The build output's `initrd.img` with the certificate added, as a signed build writes
     /// it (the bundle's initrd payload gets the same bytes in `signBundle`).
     public static func signInitrd(_ path: String, identity: SigningIdentity) throws -> Outcome {
@@ -99,7 +122,7 @@ public enum ArtifactSigner {
         var report = try JSONDecoder().decode(BuildReport.self, from: data)
         if var boot = report.boot {
             boot.verifiesSignature = true
-            let initrd = (reportPath as NSString).deletingLastPathComponent + "/initrd.img"
+            let initrd = (reportPath as NSString).deletingLastPathComponent + "/" + BootFiles.initrdName
             if let size = try? FileManager.default.attributesOfItem(atPath: initrd)[.size] as? UInt64 {
                 boot.initrdBytes = size
             }
