@@ -27,7 +27,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Yams", package: "Yams"),
                 "ContentStore", "FileTree", "Debian", "Repository", "RootFS", "Configure", "Prune",
-                "EROFS", "DMVerity", "GPT", "Bundle", "Crypto", "ELF", "Archive", "Drivers", "KernelModules",
+                "EROFS", "DMVerity", "GPT", "Bundle", "Crypto", "ELF", "Archive", "Drivers", "KernelModules", "EditDistance",
             ]
         ),
 
@@ -40,8 +40,9 @@ let package = Package(
         .target(name: "Zstd", dependencies: ["CZstd"]),
         .target(name: "Crypto", dependencies: ["COpenSSL"]),
         .target(name: "KernelModules", dependencies: ["CKmod"]),
+        .target(name: "EditDistance"),
         // Issue: driver pruning through libkmod (kept closure, firmware, regenerated indexes).
-        .target(name: "Drivers", dependencies: ["KernelModules", "FileTree", "ContentStore"]),
+        .target(name: "Drivers", dependencies: ["KernelModules", "FileTree", "ContentStore", "EditDistance"]),
 
         // The root tree: content-addressed blobs on disk, paths and metadata in memory.
         .target(name: "ContentStore", dependencies: ["Crypto"]),
@@ -49,7 +50,7 @@ let package = Package(
 
         // Issue 3, the rootfs stage: Debian metadata and resolution, the repository client,
         // unpacking, configuring and pruning the tree. Each is pure of I/O policy where it can be.
-        .target(name: "Debian", dependencies: ["Crypto"]),
+        .target(name: "Debian", dependencies: ["Crypto", "EditDistance"]),
         .target(name: "Repository", dependencies: ["Debian", "ContentStore", "Archive", "Crypto"]),
         .target(name: "RootFS", dependencies: ["FileTree", "ContentStore", "Archive", "Crypto"]),
         .target(name: "ELF"),

@@ -1,3 +1,4 @@
+import EditDistance
 import Foundation
 
 /// Every package version from one or more `Packages` indices (for example bookworm,
@@ -111,7 +112,7 @@ public struct PackageIndex: Sendable {
         for candidate in versions.keys {
             let bytes = Array(candidate.utf8)
             guard abs(bytes.count - target.count) <= limit else { continue }
-            let distance = Self.editDistance(target, bytes)
+            let distance = Levenshtein.distance(target, bytes)
             guard distance <= limit else { continue }
             if best == nil || (distance, candidate) < (best?.distance ?? 0, best?.name ?? "") {
                 best = (distance, candidate)
@@ -120,19 +121,5 @@ public struct PackageIndex: Sendable {
         if let best { return best.name }
         let extensions = versions.keys.filter { $0.hasPrefix(name) && $0 != name }
         return extensions.min { ($0.count, $0) < ($1.count, $1) }
-    }
-
-    static func editDistance(_ a: [UInt8], _ b: [UInt8]) -> Int {
-        var previous = Array(0...b.count)
-        var current = previous
-        for i in 1...max(a.count, 1) where !a.isEmpty {
-            current[0] = i
-            for j in 1...max(b.count, 1) where !b.isEmpty {
-                let substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)
-                current[j] = min(substitution, previous[j] + 1, current[j - 1] + 1)
-            }
-            swap(&previous, &current)
-        }
-        return a.isEmpty ? b.count : (b.isEmpty ? a.count : previous[b.count])
     }
 }

@@ -1,4 +1,5 @@
 import ContentStore
+import EditDistance
 import FileTree
 internal import KernelModules
 
@@ -51,7 +52,7 @@ extension Drivers {
             let limit = max(2, target.count / 3)
             let scored = (Array(modules.keys) + Array(builtins.keys)).compactMap { candidate -> (Int, String)? in
                 let bytes = Array(candidate.utf8)
-                let distance = Drivers.editDistance(target, bytes)
+                let distance = Levenshtein.distance(target, bytes)
                 let shared = bytes.starts(with: target) || target.starts(with: bytes)
                 return distance <= limit || (shared && min(bytes.count, target.count) >= 3) ? (distance, candidate) : nil
             }
@@ -136,22 +137,5 @@ extension Drivers {
             if key == "firmware" { builtins[name]?.firmware.append(value) }
         }
         return builtins
-    }
-
-    /// Levenshtein distance, for "did you mean".
-    static func editDistance(_ a: [UInt8], _ b: [UInt8]) -> Int {
-        if a.isEmpty { return b.count }
-        if b.isEmpty { return a.count }
-        var previous = Array(0...b.count)
-        var current = [Int](repeating: 0, count: b.count + 1)
-        for i in 1...a.count {
-            current[0] = i
-            for j in 1...b.count {
-                let cost = a[i - 1] == b[j - 1] ? 0 : 1
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            }
-            swap(&previous, &current)
-        }
-        return previous[b.count]
     }
 }

@@ -1,3 +1,4 @@
+import EditDistance
 extension Drivers.Kernel {
     /// Tree paths of `modules` and what they pull in, in the order modprobe inserts them:
     /// for each module, its modules.dep dependencies (each with its own soft pre-dependencies
@@ -40,7 +41,7 @@ extension Drivers.Kernel {
         if let found = aliases[name], !found.isEmpty { return found }
         let known = Array(modules.keys)
         let target = Array(normalized.utf8)
-        let close = known.map { (Drivers.editDistance(target, Array($0.utf8)), $0) }
+        let close = known.map { (Levenshtein.distance(target, Array($0.utf8)), $0) }
             .filter { $0.0 <= max(2, target.count / 3) }.sorted { $0 < $1 }.prefix(3).map(\.1)
         throw .unknownModule(name: name, source: "load order for \(vmlinuzPath) (not among the kept modules)", suggestions: close)
     }

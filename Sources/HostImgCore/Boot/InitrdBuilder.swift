@@ -187,6 +187,12 @@ public struct InitrdBuilder {
         do {
             let writer = try ArchiveWriter(path: temporary, format: .cpioNewc, filter: .zstd(level: level))
             let time = ArchiveEntry.Timestamp(seconds: mtime)
+            func writeFile(_ name: String, _ bytes: [UInt8], mode: UInt16) throws {
+                try writer.writeHeader(.file(name, size: Int64(bytes.count), mode: mode, mtime: time))
+                try writer.writeData(bytes)
+                uncompressed += UInt64(bytes.count)
+                files += 1
+            }
             for (path, entry) in entries.sorted(by: { $0.key < $1.key }) where path != "/" {
                 let name = String(path.dropFirst())
                 switch entry.content {
@@ -195,24 +201,14 @@ public struct InitrdBuilder {
                 case let .symlink(target):
                     try writer.writeHeader(.symlink(name, target: target, mtime: time))
                 case let .stored(ref):
-                    let bytes = try contentStore().read(ref)
-                    try writer.writeHeader(.file(name, size: Int64(bytes.count), mode: entry.mode, mtime: time))
-                    try writer.writeData(bytes)
-                    uncompressed += UInt64(bytes.count)
-                    files += 1
+                    try writeFile(name, try contentStore().read(ref), mode: entry.mode)
                 case let .bytes(bytes):
-                    try writer.writeHeader(.file(name, size: Int64(bytes.count), mode: entry.mode, mtime: time))
-                    try writer.writeData(bytes)
-                    uncompressed += UInt64(bytes.count)
-                    files += 1
+                    try writeFile(name, bytes, mode: entry.mode)
                 case let .hostFile(hostPath):
                     guard let data = FileManager.default.contents(atPath: hostPath) else {
                         throw BuildError(stage: "initrd", "cannot read \(hostPath)")
                     }
-                    try writer.writeHeader(.file(name, size: Int64(data.count), mode: entry.mode, mtime: time))
-                    try writer.writeData([UInt8](data))
-                    uncompressed += UInt64(data.count)
-                    files += 1
+                    try writeFile(name, [UInt8](data), mode: entry.mode)
                 }
             }
             try writer.finish()
@@ -224,9 +220,8 @@ public struct InitrdBuilder {
             throw BuildError(stage: "initrd", "cannot write \(path): \(error)")
         }
         try AtomicFile.commit(temporary, to: path)
-        let compressed = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? UInt64) ?? 0
         return Summary(entries: entries.count - 1, files: files, uncompressedBytes: uncompressed,
-                       compressedBytes: compressed, libraries: libraries.sorted())
+                       compressedBytes: fileSize(path), libraries: libraries.sorted())
     }
 }
 

@@ -123,9 +123,8 @@ public enum ArtifactSigner {
         if var boot = report.boot {
             boot.verifiesSignature = true
             let initrd = (reportPath as NSString).deletingLastPathComponent + "/" + BootFiles.initrdName
-            if let size = try? FileManager.default.attributesOfItem(atPath: initrd)[.size] as? UInt64 {
-                boot.initrdBytes = size
-            }
+            let size = fileSize(initrd)
+            if size > 0 { boot.initrdBytes = size }
             report.boot = boot
         }
         report.disk?.signing = BuildReport.Image.Signing(

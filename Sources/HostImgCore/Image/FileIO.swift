@@ -95,6 +95,11 @@ final class FileHandleFD {
 
 /// Writes that matter land whole or not at all: a temporary file beside the target, fsync,
 /// rename, fsync of the directory.
+/// A file's size in bytes for a report or a payload length; 0 when it cannot be read.
+func fileSize(_ path: String) -> UInt64 {
+    (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? UInt64) ?? 0
+}
+
 public enum AtomicFile {
     public static func temporaryPath(for path: String) -> String {
         let directory = (path as NSString).deletingLastPathComponent

@@ -174,7 +174,7 @@ public struct ImageBuild: Sendable {
                                            length: UInt64(VeritySignature.partitionSize)),
             ] + (boot.map { files in
                 [("kernel", files.vmlinuz), ("initrd", files.initrd), ("cmdline", files.cmdline)].map { role, path in
-                    UpdateBundle.PayloadSource(role: role, path: path, offset: 0, length: Self.size(of: path))
+                    UpdateBundle.PayloadSource(role: role, path: path, offset: 0, length: fileSize(path))
                 }
             } ?? [])
             let signer = options.signer.map { UpdateBundle.Signer(key: $0.key, certificate: $0.certificate) }
@@ -184,8 +184,7 @@ public struct ImageBuild: Sendable {
             ) { done, total in
                 observer(.progress(stage: "bundle", done: done, total: total, unit: .bytes))
             }
-            let size = (try? FileManager.default.attributesOfItem(atPath: options.bundlePath)[.size] as? UInt64) ?? 0
-            return (manifest, "\(options.bundlePath): \(Size.describe(size))")
+            return (manifest, "\(options.bundlePath): \(Size.describe(fileSize(options.bundlePath)))")
         }
 
         let report = BuildReport.Image(
@@ -193,10 +192,6 @@ public struct ImageBuild: Sendable {
             seed: hex(options.seed), rootHash: rootHash, table: final, slot: slot,
             erofs: erofs, verity: verity, signer: options.signer, bundle: bundle)
         return Result(report: report, boot: boot, stages: timings.stages)
-    }
-
-    static func size(of path: String) -> UInt64 {
-        (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? UInt64) ?? 0
     }
 
     private func table(diskSize: UInt64, slot: ImageLayout.SlotGeometry, rootHash: [UInt8],

@@ -1,3 +1,5 @@
+import EditDistance
+
 /// Reads typed values out of `YNode`s, reporting every schema mistake as a diagnostic instead
 /// of stopping at the first: unknown keys (with a "did you mean"), wrong types, malformed
 /// units, missing required fields, values outside their allowed set.
@@ -195,17 +197,5 @@ struct SchemaReader {
         return distance <= max(1, min(target.count, candidate.count) / 3) ? candidate : nil
     }
 
-    static func editDistance(_ a: [Character], _ b: [Character]) -> Int {
-        if a.isEmpty { return b.count }
-        if b.isEmpty { return a.count }
-        var previous = Array(0...b.count)
-        for i in 1...a.count {
-            var current = [i] + Array(repeating: 0, count: b.count)
-            for j in 1...b.count {
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-            }
-            previous = current
-        }
-        return previous[b.count]
-    }
+    static func editDistance(_ a: [Character], _ b: [Character]) -> Int { Levenshtein.distance(a, b) }
 }

@@ -42,7 +42,7 @@ public enum YAMLLoader {
             return .failed(Diagnostic(.error, .file(path), rule: "io.unreadable", "cannot read \(path): \(String(describing: error))"))
         }
         if data.count > maxBytes {
-            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? UInt64) ?? 0
+            let size = fileSize(path)
             return .failed(tooLarge(file: path, size: size > UInt64(maxBytes) ? size : nil))
         }
         return parse(bytes: [UInt8](data), file: path)
