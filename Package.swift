@@ -6,7 +6,6 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "hostimg", targets: ["hostimg"]),
-        .library(name: "HostImgCore", targets: ["HostImgCore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -18,18 +17,23 @@ let package = Package(
         .target(
             name: "HostImgCLI",
             dependencies: [
-                "HostImgCore", "Crypto", "Drivers",
+                "Manifests", "BuildPipeline", "Crypto", "Drivers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The manifest: YAML with positions, schema, extends, lint rules, the tuning's
+        // command-line rendering. Yams and EditDistance only: lint needs no C library.
+        .target(name: "Manifests", dependencies: [.product(name: "Yams", package: "Yams"), "EditDistance"]),
+        // The build: named stages (resolve ... bundle) run by one stage runner.
         .target(
-            name: "HostImgCore",
+            name: "BuildPipeline",
             dependencies: [
-                .product(name: "Yams", package: "Yams"),
-                "ContentStore", "FileTree", "Debian", "Repository", "RootFS", "Configure", "Prune",
-                "EROFS", "DMVerity", "GPT", "Bundle", "Crypto", "ELF", "Archive", "Drivers", "KernelModules", "EditDistance",
+                "Manifests", "ContentStore", "FileTree", "Debian", "Repository", "RootFS", "Configure", "Prune",
+                "EROFS", "DMVerity", "GPT", "Bundle", "Crypto", "ELF", "Archive", "Drivers", "Slots",
             ]
         ),
+        // The A/B slot model: a slot's three partitions, pairing, the running slot, states.
+        .target(name: "Slots", dependencies: ["GPT"]),
 
         // System libraries: each enters once, through one Swift module that exposes no C types.
         .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
@@ -65,7 +69,7 @@ let package = Package(
 
         // The initrd's /init: Swift stdlib linked statically, no Foundation (HostImgInit.swift).
         .target(name: "CShim"),
-        .target(name: "HostImgInit", dependencies: ["CShim", "Crypto", "GPT", "DMVerity"]),
+        .target(name: "HostImgInit", dependencies: ["CShim", "Crypto", "GPT", "DMVerity", "Slots"]),
         .executableTarget(
             name: "hostimg-init", dependencies: ["HostImgInit"],
             linkerSettings: [.unsafeFlags(["-static-stdlib", "-Xlinker", "--strip-all", "-Xlinker", "--gc-sections"])]
@@ -74,11 +78,14 @@ let package = Package(
         // `make bench`: lint throughput and process wall time.
         .executableTarget(
             name: "hostimg-bench",
-            dependencies: ["HostImgCore", .product(name: "Yams", package: "Yams")]
+            dependencies: ["Manifests", .product(name: "Yams", package: "Yams")]
         ),
 
-        .testTarget(name: "HostImgCoreTests", dependencies: ["HostImgCore", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "HostImgCLITests", dependencies: ["HostImgCLI", "HostImgCore"]),
+        .testTarget(name: "ManifestsTests", dependencies: ["Manifests", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "HostImgCLITests", dependencies: ["HostImgCLI", "Manifests", "BuildPipeline"]),
+        // The module graph against the layers of docs/architecture.md.
+        .testTarget(name: "ArchitectureTests"),
+        .testTarget(name: "SlotsTests", dependencies: ["Slots", "GPT", "TestSupport"]),
         // Helpers shared by the test targets: running upstream tools, scratch directories.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "Zstd", "TestSupport"]),
@@ -96,12 +103,12 @@ let package = Package(
         .testTarget(name: "EROFSTests", dependencies: ["EROFS", "FileTree", "ContentStore", "TestSupport"]),
         .testTarget(name: "DMVerityTests", dependencies: ["DMVerity", "Crypto", "TestSupport"]),
         .testTarget(name: "GPTTests", dependencies: ["GPT", "Crypto", "TestSupport"]),
-        .testTarget(name: "HostImgInitTests", dependencies: ["HostImgInit", "GPT", "DMVerity", "Crypto", "TestSupport"]),
+        .testTarget(name: "HostImgInitTests", dependencies: ["HostImgInit", "Slots", "GPT", "DMVerity", "Crypto", "TestSupport"]),
         .testTarget(name: "BundleTests", dependencies: ["Bundle", "Crypto", "Zstd", "Archive", "TestSupport"]),
         // The image stage end to end on a synthetic tree: upstream tools check every part.
-        .testTarget(name: "ImageTests", dependencies: ["HostImgCore", "Crypto", "FileTree", "ContentStore", "GPT", "ELF", "TestSupport"]),
+        .testTarget(name: "ImageTests", dependencies: ["BuildPipeline", "Manifests", "Slots", "Crypto", "FileTree", "ContentStore", "GPT", "ELF", "TestSupport"]),
         // `make e2e`: the stages against Debian's mirror, chroot, QEMU. Skipped without
         // HOSTIMG_NETWORK_TESTS=1.
-        .testTarget(name: "EndToEndTests", dependencies: ["HostImgCore", "Debian", "ELF", "EROFS", "FileTree", "ContentStore", "Crypto", "Drivers", "RootFS", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["BuildPipeline", "Manifests", "Debian", "ELF", "EROFS", "FileTree", "ContentStore", "Crypto", "Drivers", "RootFS", "TestSupport"]),
     ]
 )

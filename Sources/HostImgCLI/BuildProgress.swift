@@ -4,7 +4,8 @@ import Glibc
 import Musl
 #endif
 import Foundation
-import HostImgCore
+import BuildPipeline
+import Manifests
 import Synchronization
 
 /// Draws build events: on a terminal one line that updates in place (stage, bar, bytes), in
@@ -35,7 +36,7 @@ final class BuildProgress: Sendable {
         case let .stageStarted(name):
             if interactive { draw("\(name) …") }
         case let .stageFinished(name, seconds, summary):
-            finishLine("\(name.padding(toLength: 9, withPad: " ", startingAt: 0)) \(String(format: "%6.2f", seconds)) s  \(summary)")
+            finishLine("\(name.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) \(String(format: "%6.2f", seconds)) s  \(summary)")
         case let .progress(stage, done, total, unit):
             guard interactive else { return }
             let now = ContinuousClock.now

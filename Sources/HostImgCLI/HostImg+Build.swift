@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
 import Crypto
-import HostImgCore
+import BuildPipeline
+import Manifests
 
 extension HostImg {
     /// `hostimg build MANIFEST`: the image pipeline, manifest to signed disk image and bundle.
@@ -106,16 +107,16 @@ extension HostImg {
                 console.error("hostimg: error: no such file: \(manifest)")
                 throw ExitCode.usage
             }
-            var options = RootFSBuild.Options(manifest: manifest, output: output, locked: locked)
+            var options = Pipeline.Options(manifest: manifest, output: output, locked: locked)
             if let cache { options.cache = cache }
             options.lockPath = lock
-            options.stopAfter = target == .resolve ? .resolve : target == .fetch ? .fetch : nil
+            options.target = target.lastStage
             if target == .image {
                 options.image = try imageRequest(console: console)
             }
             let progress = BuildProgress.forProcess(console: console)
             do {
-                let result = try await RootFSBuild(options) { progress.handle($0) }.run()
+                let result = try await Pipeline(options) { progress.handle($0) }.run()
                 for (label, path) in [("lock", result.lockPath), ("rootfs", result.tarPath), ("image", result.imagePath),
                                       ("bundle", result.bundlePath), ("report", result.reportPath)] {
                     if let path { console.write("\(label): \(path)\n") }

@@ -1,7 +1,8 @@
 import ArgumentParser
 import Drivers
 import Foundation
-import HostImgCore
+import BuildPipeline
+import Manifests
 
 extension HostImg {
     /// `hostimg explain`: why something is in an image, or not.
@@ -64,11 +65,11 @@ extension HostImg {
                 case let (nil, manifest?):
                     let output = FileManager.default.temporaryDirectory.appendingPathComponent("hostimg-explain-\(getpid())").path
                     defer { try? FileManager.default.removeItem(atPath: output) }
-                    var options = RootFSBuild.Options(manifest: manifest, output: output)
+                    var options = Pipeline.Options(manifest: manifest, output: output)
                     if let cache { options.cache = cache }
-                    options.treeOnly = true
+                    options.target = .drivers
                     do {
-                        guard let found = try await RootFSBuild(options).run().report.drivers else {
+                        guard let found = try await Pipeline(options).run().report.drivers else {
                             console.error("hostimg: error: \(manifest)'s tree has no kernel")
                             throw ExitCode.usage
                         }

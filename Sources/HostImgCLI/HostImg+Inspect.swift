@@ -1,5 +1,6 @@
 import ArgumentParser
-import HostImgCore
+import BuildPipeline
+import Manifests
 
 extension HostImg {
     /// `hostimg inspect IMAGE|BUNDLE`: what an image or bundle holds.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Crypto
-import HostImgCore
+import BuildPipeline
+import Manifests
 
 extension HostImg {
     /// `hostimg keygen`: a development key pair for signing images locally.

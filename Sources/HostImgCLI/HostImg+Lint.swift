@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
-import HostImgCore
+import BuildPipeline
+import Manifests
 
 extension HostImg {
     /// `hostimg lint PATH...`: the linter's findings, printed in one of four formats.

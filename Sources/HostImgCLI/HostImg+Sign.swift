@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
-import HostImgCore
+import BuildPipeline
+import Manifests
 
 extension HostImg {
     /// `hostimg sign`: the second half of two-phase signing.

@@ -1,7 +1,8 @@
 import ArgumentParser
 import Crypto
 import Foundation
-import HostImgCore
+import BuildPipeline
+import Manifests
 
 extension HostImg {
     /// `hostimg verify IMAGE|BUNDLE`: check an artefact as a host would.

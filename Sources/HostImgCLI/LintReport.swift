@@ -1,5 +1,6 @@
 import ArgumentParser
-import HostImgCore
+import BuildPipeline
+import Manifests
 
 /// How many diagnostics of each severity.
 public struct SeverityCounts: Hashable, Sendable {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BuildPipeline
 
 // Option groups shared by subcommands, each shown under its own title in `--help`
 // (as SwiftPM's `Options.swift` does), and the value types options parse into.
@@ -65,4 +66,14 @@ enum BuildStage: String, CaseIterable, Sendable, ExpressibleByArgument {
     /// Everything: EROFS root, dm-verity tree, verity signature, GPT disk image with both
     /// slots, and the update bundle (the default).
     case image
+
+    /// The pipeline's last stage for this choice (`Pipeline.stages(to:)` lists the rest).
+    var lastStage: StageName {
+        switch self {
+        case .resolve: return .resolve
+        case .fetch: return .fetch
+        case .rootfs: return .rootfs
+        case .image: return .bundle
+        }
+    }
 }

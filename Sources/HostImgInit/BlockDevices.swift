@@ -1,4 +1,5 @@
 import GPT
+import Slots
 import Glibc
 
 /// Disks and partitions as /sys/class/block shows them.
@@ -81,30 +82,18 @@ public enum SlotFinder {
         public var state: Partition?
     }
 
-    /// The entries of `table` that belong to `rootHash`: root and verity by PARTUUID (the
-    /// root hash halves, FORMATS.md) and type, the signature by type and the root's label,
-    /// the state by type. Nil unless both PARTUUIDs are there; throws when they are but a
-    /// type is wrong (a slot being written carries another type until it is complete) or the
-    /// signature partition is not unique.
+    /// The entries of `table` that belong to `rootHash`, by the one slot pairing rule
+    /// (`SlotTable.slot(rootHash:)`: root and verity by PARTUUID, the signature by the root's
+    /// label) and the state partition by type. Nil unless both PARTUUIDs are there; throws
+    /// when they are but the slot must not boot.
     public static func match(_ table: [Partition], rootHash: [UInt8], device: String) throws -> Match? {
-        guard rootHash.count == 32,
-            let root = table.first(where: { $0.partition.uuid == GPT.GUID(bytes: Array(rootHash[0..<16])) }),
-            let verity = table.first(where: { $0.partition.uuid == GPT.GUID(bytes: Array(rootHash[16..<32])) })
-        else { return nil }
-        for (role, found, expected) in [("root", root, GPT.PartitionType.root), ("verity", verity, GPT.PartitionType.rootVerity)]
-        where found.partition.type != expected {
-            throw InitError.partitionTable(device: device, "partition \(found.number) has the \(role) PARTUUID of this root hash but type \(found.partition.type), not \(expected); a slot that is still being written must not boot")
+        let slots = SlotTable(table)
+        do {
+            guard let slot = try slots.slot(rootHash: rootHash) else { return nil }
+            return Match(root: slot.root, verity: slot.verity, signature: slot.signature, state: try slots.statePartition())
+        } catch {
+            throw InitError.partitionTable(device: device, error.description)
         }
-        let label = root.partition.name
-        let signatures = table.filter { $0.partition.type == GPT.PartitionType.rootVeritySignature && $0.partition.name == label }
-        guard signatures.count == 1 else {
-            throw InitError.partitionTable(device: device, "\(signatures.count) verity-sig partitions (type \(GPT.PartitionType.rootVeritySignature)) are labelled \"\(label)\" like the root partition \(root.number); exactly one must be")
-        }
-        let states = table.filter { $0.partition.type == GPT.PartitionType.variableData }
-        guard states.count <= 1 else {
-            throw InitError.partitionTable(device: device, "\(states.count) state partitions (type \(GPT.PartitionType.variableData)); at most one may exist")
-        }
-        return Match(root: root, verity: verity, signature: signatures[0], state: states.first)
     }
 
     /// Poll every 100 ms until some disk's GPT holds the slot and its partitions have devices.

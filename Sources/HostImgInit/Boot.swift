@@ -1,3 +1,4 @@
+import Slots
 import Crypto
 import DMVerity
 import GPT

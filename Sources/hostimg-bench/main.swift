@@ -1,5 +1,6 @@
 import Foundation
-import HostImgCore
+
+import Manifests
 import Yams
 
 // `make bench`: lint throughput in-process and the wall time of one `hostimg lint` process,

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
-import HostImgCore
+import BuildPipeline
+import Manifests
 import Testing
 import TestSupport
 
@@ -21,12 +22,13 @@ struct BootEndToEndTests {
         let identity = try DevelopmentIdentity.generate(commonName: "hostimg development key (boot)", validityDays: 2, keyType: .rsa2048)
         try identity.privateKeyPEM.write(toFile: scratch.path("key.pem"), atomically: true, encoding: .utf8)
         try identity.certificatePEM.write(toFile: scratch.path("cert.pem"), atomically: true, encoding: .utf8)
-        var options = RootFSBuild.Options(manifest: RootFSEndToEndTests.repository + "/manifests/qemu-dev.yaml",
+        var options = Pipeline.Options(manifest: RootFSEndToEndTests.repository + "/manifests/qemu-dev.yaml",
                                           output: scratch.path("out"), cache: RootFSEndToEndTests.cache)
         options.lockPath = scratch.path("qemu-dev.lock")
+        options.target = .bundle
         options.image = ImageRequest(signing: .files(key: scratch.path("key.pem"), certificate: scratch.path("cert.pem")),
                                      environment: ProcessInfo.processInfo.environment)
-        let result = try await RootFSBuild(options).run()
+        let result = try await Pipeline(options).run()
         let boot = try #require(result.report.boot)
         let drivers = try #require(result.report.drivers)
         let image = try #require(result.imagePath)
@@ -63,15 +65,16 @@ struct BootEndToEndTests {
     @Test("one flipped byte in the root stops the boot at verity, on the console")
     func corruptedRootDoesNotBoot() async throws {
         let scratch = try ScratchDirectory()
-        var options = RootFSBuild.Options(manifest: RootFSEndToEndTests.repository + "/manifests/qemu-dev.yaml",
+        var options = Pipeline.Options(manifest: RootFSEndToEndTests.repository + "/manifests/qemu-dev.yaml",
                                           output: scratch.path("out"), cache: RootFSEndToEndTests.cache)
         options.lockPath = scratch.path("qemu-dev.lock")
         let identity = try DevelopmentIdentity.generate(commonName: "hostimg development key (boot)", validityDays: 2, keyType: .rsa2048)
         try identity.privateKeyPEM.write(toFile: scratch.path("key.pem"), atomically: true, encoding: .utf8)
         try identity.certificatePEM.write(toFile: scratch.path("cert.pem"), atomically: true, encoding: .utf8)
+        options.target = .bundle
         options.image = ImageRequest(signing: .files(key: scratch.path("key.pem"), certificate: scratch.path("cert.pem")),
                                      environment: ProcessInfo.processInfo.environment)
-        let result = try await RootFSBuild(options).run()
+        let result = try await Pipeline(options).run()
         let boot = try #require(result.report.boot)
         let disk = try #require(result.report.disk)
         let image = try #require(result.imagePath)

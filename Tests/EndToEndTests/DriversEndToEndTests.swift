@@ -3,7 +3,8 @@ import Debian
 import Drivers
 import FileTree
 import Foundation
-import HostImgCore
+import BuildPipeline
+import Manifests
 import RootFS
 import Testing
 import TestSupport
@@ -26,11 +27,11 @@ struct DriversEndToEndTests {
 
     /// The kernel package's .deb from the e2e cache (resolved and fetched like any package).
     static func kernelDeb(_ scratch: ScratchDirectory) async throws -> (path: String, version: String) {
-        var options = RootFSBuild.Options(manifest: RootFSEndToEndTests.repository + "/manifests/qemu-dev.yaml",
+        var options = Pipeline.Options(manifest: RootFSEndToEndTests.repository + "/manifests/qemu-dev.yaml",
                                           output: scratch.path("fetch"), cache: RootFSEndToEndTests.cache)
         options.lockPath = scratch.path("qemu-dev.lock")
-        options.stopAfter = .fetch
-        _ = try await RootFSBuild(options).run()
+        options.target = .fetch
+        _ = try await Pipeline(options).run()
         let lock = try LockFile(parsing: String(contentsOfFile: scratch.path("qemu-dev.lock"), encoding: .utf8))
         let entry = try #require(lock.entries.first { $0.package.hasPrefix("linux-image-") && $0.package.hasSuffix("-cloud-amd64") && $0.package != "linux-image-cloud-amd64" })
         let store = try ContentStore(root: RootFSEndToEndTests.cache)

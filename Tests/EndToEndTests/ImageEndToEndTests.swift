@@ -3,7 +3,8 @@ import Crypto
 import EROFS
 import FileTree
 import Foundation
-import HostImgCore
+import BuildPipeline
+import Manifests
 import Testing
 import TestSupport
 
@@ -14,12 +15,13 @@ import TestSupport
        .enabled(if: ProcessInfo.processInfo.environment["HOSTIMG_NETWORK_TESTS"] == "1", "set HOSTIMG_NETWORK_TESTS=1 (make e2e): needs deb.debian.org"),
        .enabled(if: getuid() == 0, "fsck.erofs --extract restores owners only as root"))
 struct ImageEndToEndTests {
-    static func build(into scratch: ScratchDirectory, name: String, key: String, cert: String) async throws -> RootFSBuild.Result {
-        var options = RootFSBuild.Options(manifest: RootFSEndToEndTests.repository + "/manifests/qemu-dev.yaml",
+    static func build(into scratch: ScratchDirectory, name: String, key: String, cert: String) async throws -> Pipeline.Result {
+        var options = Pipeline.Options(manifest: RootFSEndToEndTests.repository + "/manifests/qemu-dev.yaml",
                                           output: scratch.path(name), cache: RootFSEndToEndTests.cache)
         options.lockPath = scratch.path("qemu-dev.lock")
+        options.target = .bundle
         options.image = ImageRequest(signing: .files(key: key, certificate: cert), environment: [:])
-        return try await RootFSBuild(options).run()
+        return try await Pipeline(options).run()
     }
 
     @Test("the example image passes fsck.erofs, veritysetup, openssl, sgdisk; extraction reproduces the tree")

@@ -1,7 +1,8 @@
 import Debian
 import ELF
 import Foundation
-import HostImgCore
+import BuildPipeline
+import Manifests
 import Testing
 import TestSupport
 
@@ -30,11 +31,11 @@ struct RootFSEndToEndTests {
         let root: String
     }
 
-    static func build(into scratch: ScratchDirectory, locked: Bool, name: String) async throws -> RootFSBuild.Result {
-        var options = RootFSBuild.Options(manifest: repository + "/manifests/qemu-dev.yaml", output: scratch.path(name),
+    static func build(into scratch: ScratchDirectory, locked: Bool, name: String) async throws -> Pipeline.Result {
+        var options = Pipeline.Options(manifest: repository + "/manifests/qemu-dev.yaml", output: scratch.path(name),
                                           cache: cache, locked: locked)
         options.lockPath = scratch.path("qemu-dev.lock")
-        return try await RootFSBuild(options).run()
+        return try await Pipeline(options).run()
     }
 
     @Test("the tree boots a shell, runs a non-Essential dynamic program, and dpkg tells the truth")

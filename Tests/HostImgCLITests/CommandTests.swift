@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
-import HostImgCore
+import BuildPipeline
+import Manifests
 import Testing
 
 @testable import HostImgCLI

@@ -1,5 +1,6 @@
 import Foundation
-import HostImgCore
+import BuildPipeline
+import Manifests
 import Testing
 
 @testable import HostImgCLI

@@ -1,4 +1,5 @@
-import HostImgCore
+import BuildPipeline
+import Manifests
 import Testing
 
 @testable import HostImgCLI

@@ -1,3 +1,4 @@
+import Slots
 import Testing
 
 @testable import HostImgInit

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
-import HostImgCore
+import BuildPipeline
+import Manifests
 import Testing
 import TestSupport
 
@@ -14,10 +15,10 @@ extension BootStageTests {
         return (output + "/" + image, output + "/" + bundle)
     }
 
-    @Test func signingLaterGivesTheSignedBuildsInitrdAndBundle() throws {
+    @Test func signingLaterGivesTheSignedBuildsInitrdAndBundle() async throws {
         let identity = ImageFixture.identity.0
-        let (_, signed) = try build("one-step", signed: true)
-        let (_, later) = try build("two-phase", signed: false)
+        let (_, signed) = try await build("one-step", signed: true)
+        let (_, later) = try await build("two-phase", signed: false)
         #expect(try Self.read(signed + "/initrd.img") != Self.read(later + "/initrd.img"), "unsigned: no certificate yet")
         let (signedImage, signedBundle) = try artifacts(in: signed)
         let (image, bundle) = try artifacts(in: later)
@@ -35,8 +36,8 @@ extension BootStageTests {
         #expect(try ArtifactSigner.signInitrd(later + "/initrd.img", identity: identity).action.contains("already carries"))
     }
 
-    @Test func aFileThatIsNoInitrdIsRefusedByName() throws {
-        let (_, output) = try build("garbage", signed: false)
+    @Test func aFileThatIsNoInitrdIsRefusedByName() async throws {
+        let (_, output) = try await build("garbage", signed: false)
         let path = output + "/initrd.img"
         try Data("not an archive at all".utf8).write(to: URL(fileURLWithPath: path))
         let error = try #require(throws: BuildError.self) { try ArtifactSigner.signInitrd(path, identity: ImageFixture.identity.0) }

@@ -3,7 +3,8 @@ import Crypto
 import ELF
 import FileTree
 import Foundation
-import HostImgCore
+import BuildPipeline
+import Manifests
 import Testing
 import TestSupport
 
@@ -63,12 +64,12 @@ import TestSupport
         }
     }
 
-    func build(_ name: String, signed: Bool) throws -> (ImageBuild.Result, String) {
+    func build(_ name: String, signed: Bool) async throws -> (ImageBuild.Result, String) {
         var options = fixture.options(output: fixture.scratch.path(name), signer: signed ? ImageFixture.identity.0 : nil)
         options.boot = BootInput(vmlinuz: "/boot/vmlinuz-\(Self.kernelVersion)", kernelVersion: Self.kernelVersion,
                                  modules: Self.modules, commandLine: ["console=ttyS0", "panic=10"], initProgram: initProgram)
         try FileManager.default.createDirectory(atPath: options.output, withIntermediateDirectories: true)
-        return (try ImageBuild(options).run(tree: tree, store: fixture.store), options.output)
+        return (try await ImageBuild(options).run(tree: tree, store: fixture.store), options.output)
     }
 
     static func read(_ path: String) throws -> [UInt8] { Array(try Data(contentsOf: URL(fileURLWithPath: path))) }
@@ -83,8 +84,8 @@ import TestSupport
     }
 
     @Test(.enabled(if: bsdtar != nil, "bsdtar is not installed (apt-get install libarchive-tools)"))
-    func bootFilesSitBesideTheImage() throws {
-        let (result, output) = try build("signed", signed: true)
+    func bootFilesSitBesideTheImage() async throws {
+        let (result, output) = try await build("signed", signed: true)
         let boot = try #require(result.boot)
         let rootHash = result.report.rootHash
         #expect(boot.vmlinuz == output + "/vmlinuz")
@@ -130,8 +131,8 @@ import TestSupport
     /// The init runs from the extracted initrd with nothing but what the initrd holds: every
     /// library it needs came along through DT_NEEDED. Outside PID 1 it refuses to act.
     @Test(.enabled(if: bsdtar != nil && getuid() == 0 && Tools.find("chroot") != nil, "needs bsdtar, chroot and root"))
-    func theInitRunsInsideTheInitrdAlone() throws {
-        let (result, output) = try build("chroot", signed: false)
+    func theInitRunsInsideTheInitrdAlone() async throws {
+        let (result, output) = try await build("chroot", signed: false)
         #expect(result.boot?.verifiesSignature == false)
         let root = try extractInitrd(output + "/initrd.img", name: "root")
         #expect(!FileManager.default.fileExists(atPath: root + "/usr/lib/hostimg/verity.crt"), "unsigned: no certificate to trust")
@@ -140,24 +141,24 @@ import TestSupport
         #expect(run.stderr.contains("runs only as PID 1"), "\(run.stderr)")
     }
 
-    @Test func twoBuildsGiveTheSameBootFiles() throws {
-        let (_, first) = try build("one", signed: true)
-        let (_, second) = try build("two", signed: true)
+    @Test func twoBuildsGiveTheSameBootFiles() async throws {
+        let (_, first) = try await build("one", signed: true)
+        let (_, second) = try await build("two", signed: true)
         for name in ["vmlinuz", "initrd.img", "cmdline.txt"] {
             #expect(try Self.read(first + "/" + name) == Self.read(second + "/" + name), "\(name)")
         }
     }
 
-    @Test func aMissingKernelOrModuleIsNamed() throws {
+    @Test func aMissingKernelOrModuleIsNamed() async throws {
         var options = fixture.options(output: fixture.scratch.path("bad"), signer: nil)
         try FileManager.default.createDirectory(atPath: options.output, withIntermediateDirectories: true)
         options.boot = BootInput(vmlinuz: "/boot/vmlinuz-nope", kernelVersion: "nope", modules: [], commandLine: [], initProgram: initProgram)
-        let kernel = try #require(throws: BuildError.self) { try ImageBuild(options).run(tree: tree, store: fixture.store) }
+        let kernel = try await #require(throws: BuildError.self) { try await ImageBuild(options).run(tree: tree, store: fixture.store) }
         #expect("\(kernel)".contains("/boot/vmlinuz-nope is not a file in the tree"), "\(kernel)")
 
         options.boot = BootInput(vmlinuz: "/boot/vmlinuz-\(Self.kernelVersion)", kernelVersion: Self.kernelVersion,
                                  modules: ["/usr/lib/modules/x/missing.ko"], commandLine: [], initProgram: initProgram)
-        let module = try #require(throws: BuildError.self) { try ImageBuild(options).run(tree: tree, store: fixture.store) }
+        let module = try await #require(throws: BuildError.self) { try await ImageBuild(options).run(tree: tree, store: fixture.store) }
         #expect("\(module)".contains("/usr/lib/modules/x/missing.ko is not in the image's tree"), "\(module)")
     }
 }
@@ -165,7 +166,7 @@ import TestSupport
 /// The initrd builder's library resolution on its own.
 @Suite struct InitrdBuilderTests {
     @Test(.enabled(if: Tools.find("bsdtar") != nil && getuid() == 0 && Tools.find("chroot") != nil, "needs bsdtar, chroot and root"))
-    func aTreeProgramRunsWithTheLibrariesItNamed() throws {
+    func aTreeProgramRunsWithTheLibrariesItNamed() async throws {
         let scratch = try ScratchDirectory()
         let store = try ContentStore(root: scratch.path("cache"))
         var tree = FileTree()
@@ -186,7 +187,7 @@ import TestSupport
         #expect(run.status == 0, "\(run.stderr)")
     }
 
-    @Test func aMissingLibraryNamesTheProgramAndTheFix() throws {
+    @Test func aMissingLibraryNamesTheProgramAndTheFix() async throws {
         let scratch = try ScratchDirectory()
         let store = try ContentStore(root: scratch.path("cache"))
         var tree = FileTree()

@@ -1,6 +1,7 @@
 import Foundation
 import GPT
-import HostImgCore
+import BuildPipeline
+import Manifests
 import Testing
 import TestSupport
 
@@ -10,9 +11,9 @@ import TestSupport
     static let toolsPresent = tools.allSatisfy { Tools.find($0) != nil }
 
     @Test(.enabled(if: toolsPresent, "needs sgdisk, sfdisk, fsck.erofs, veritysetup and openssl"))
-    func upstreamToolsAcceptEveryPart() throws {
+    func upstreamToolsAcceptEveryPart() async throws {
         let fixture = try ImageFixture()
-        let (result, options) = try fixture.build(into: "out", signer: ImageFixture.identity.0)
+        let (result, options) = try await fixture.build(into: "out", signer: ImageFixture.identity.0)
         let image = options.imagePath
         let report = result.report
 
@@ -74,9 +75,9 @@ import TestSupport
         #expect(report.bundlePayloads.map(\.role) == ["root", "verity", "verity-sig"])
     }
 
-    @Test func verifyPassesAndNamesEachCorruptedPart() throws {
+    @Test func verifyPassesAndNamesEachCorruptedPart() async throws {
         let fixture = try ImageFixture()
-        let (result, options) = try fixture.build(into: "out", signer: ImageFixture.identity.0)
+        let (result, options) = try await fixture.build(into: "out", signer: ImageFixture.identity.0)
         let certificate = ImageFixture.identity.0.certificate
         let clean = try ArtifactVerifier.verify(path: options.imagePath, certificate: certificate)
         #expect(clean.passed, "\(clean.checks)")
@@ -116,19 +117,19 @@ import TestSupport
         #expect(untrusted.checks.filter { $0.status == .failed }.map(\.part) == ["slot A signature"])
     }
 
-    @Test func twoBuildsGiveIdenticalBytes() throws {
+    @Test func twoBuildsGiveIdenticalBytes() async throws {
         let fixture = try ImageFixture()
-        let (_, first) = try fixture.build(into: "one", signer: ImageFixture.identity.0)
-        let (_, second) = try fixture.build(into: "two", signer: ImageFixture.identity.0)
+        let (_, first) = try await fixture.build(into: "one", signer: ImageFixture.identity.0)
+        let (_, second) = try await fixture.build(into: "two", signer: ImageFixture.identity.0)
         #expect(FileManager.default.contentsEqual(atPath: first.imagePath, andPath: second.imagePath))
         #expect(FileManager.default.contentsEqual(atPath: first.bundlePath, andPath: second.bundlePath))
     }
 
-    @Test func signingLaterGivesTheSameBytesAsSigningInTheBuild() throws {
+    @Test func signingLaterGivesTheSameBytesAsSigningInTheBuild() async throws {
         let fixture = try ImageFixture()
         let identity = ImageFixture.identity.0
-        let (_, signed) = try fixture.build(into: "signed", signer: identity)
-        let (unsignedResult, unsigned) = try fixture.build(into: "unsigned", signer: nil)
+        let (_, signed) = try await fixture.build(into: "signed", signer: identity)
+        let (unsignedResult, unsigned) = try await fixture.build(into: "unsigned", signer: nil)
         #expect(!unsignedResult.report.signing.signed)
         #expect(!FileManager.default.contentsEqual(atPath: signed.imagePath, andPath: unsigned.imagePath))
         let before = try ArtifactVerifier.verify(path: unsigned.imagePath, certificate: identity.certificate)
@@ -141,7 +142,7 @@ import TestSupport
         #expect(throws: ImageError.self) { try ArtifactSigner.signImage(unsigned.imagePath, identity: identity, force: false) }
     }
 
-    @Test func aRootThatDoesNotFitItsSlotSaysBySomuch() throws {
+    @Test func aRootThatDoesNotFitItsSlotSaysBySomuch() async throws {
         let fixture = try ImageFixture(files: 40)
         var options = fixture.options(output: fixture.scratch.path("small"), signer: nil)
         options.slotSize = 8 << 20
@@ -149,21 +150,21 @@ import TestSupport
         let big = try fixture.store.put([UInt8](repeating: 7, count: 9 << 20))
         try tree.insert(.init(.regular(big), mode: 0o644), at: "/big")
         try FileManager.default.createDirectory(atPath: options.output, withIntermediateDirectories: true)
-        let error = try #require(throws: BuildError.self) { try ImageBuild(options).run(tree: tree, store: fixture.store) }
+        let error = try await #require(throws: BuildError.self) { try await ImageBuild(options).run(tree: tree, store: fixture.store) }
         #expect(error.description.contains("does not fit"), "\(error)")
         #expect(error.description.contains("raise disk.slotSize to at least 12M"), "\(error)")
         #expect(!FileManager.default.fileExists(atPath: options.imagePath))
         #expect(try FileManager.default.contentsOfDirectory(atPath: options.output).isEmpty, "no temporary file is left")
         // The size it suggests is enough, and one MiB less is not.
         options.slotSize = 12 << 20
-        #expect(try ImageBuild(options).run(tree: tree, store: fixture.store).report.fileSystem.bytes > 9 << 20)
+        #expect(try await ImageBuild(options).run(tree: tree, store: fixture.store).report.fileSystem.bytes > 9 << 20)
         options.slotSize = 11 << 20
-        #expect(throws: BuildError.self) { try ImageBuild(options).run(tree: tree, store: fixture.store) }
+        await #expect(throws: BuildError.self) { try await ImageBuild(options).run(tree: tree, store: fixture.store) }
     }
 
-    @Test func inspectListsPartitionsSlotsAndFiles() throws {
+    @Test func inspectListsPartitionsSlotsAndFiles() async throws {
         let fixture = try ImageFixture(files: 20)
-        let (result, options) = try fixture.build(into: "out", signer: ImageFixture.identity.0)
+        let (result, options) = try await fixture.build(into: "out", signer: ImageFixture.identity.0)
         let inspection = try Inspection.inspect(path: options.imagePath, listFiles: true)
         #expect(inspection.partitions.count == 8)
         #expect(inspection.slots.map(\.empty) == [false, true])

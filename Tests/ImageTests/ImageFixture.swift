@@ -2,7 +2,8 @@ import ContentStore
 import Crypto
 import FileTree
 import Foundation
-import HostImgCore
+import BuildPipeline
+import Manifests
 import TestSupport
 
 /// A small root tree and a build of it: every file type the image must carry, a few hundred
@@ -43,10 +44,10 @@ struct ImageFixture {
                            slotSize: 16 << 20, espSize: 8 << 20, stateSize: 8 << 20, signer: signer)
     }
 
-    func build(into name: String, signer: SigningIdentity?) throws -> (ImageBuild.Result, ImageBuild.Options) {
+    func build(into name: String, signer: SigningIdentity?) async throws -> (ImageBuild.Result, ImageBuild.Options) {
         let options = options(output: scratch.path(name), signer: signer)
         try FileManager.default.createDirectory(atPath: options.output, withIntermediateDirectories: true)
-        return (try ImageBuild(options).run(tree: tree, store: store), options)
+        return (try await ImageBuild(options).run(tree: tree, store: store), options)
     }
 
     /// One RSA identity per test process: generating keys is the slow part.

@@ -1,4 +1,5 @@
-import HostImgCore
+import BuildPipeline
+import Manifests
 
 /// Turns diagnostics into the bytes a reader wants: a person at a terminal, a script, GitHub
 /// code scanning, or a GitHub Actions log.

@@ -1,4 +1,5 @@
-import HostImgCore
+import BuildPipeline
+import Manifests
 
 /// `--format github`: GitHub Actions workflow commands, which the runner turns into
 /// annotations on the pull request's changed lines:

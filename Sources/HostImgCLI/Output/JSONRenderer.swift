@@ -1,4 +1,5 @@
-import HostImgCore
+import BuildPipeline
+import Manifests
 
 /// `--format json`: one document for scripts, stable across releases (a change that is not an
 /// addition bumps `version`).

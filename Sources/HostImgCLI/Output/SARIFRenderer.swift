@@ -1,4 +1,5 @@
-import HostImgCore
+import BuildPipeline
+import Manifests
 
 /// `--format sarif`: SARIF 2.1.0 (OASIS, https://docs.oasis-open.org/sarif/sarif/v2.1.0/), the
 /// subset GitHub code scanning reads (`github/codeql-action/upload-sarif`).

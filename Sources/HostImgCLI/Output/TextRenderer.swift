@@ -1,4 +1,5 @@
-import HostImgCore
+import BuildPipeline
+import Manifests
 
 /// The human format, the way swift-format and the Swift compiler print diagnostics:
 ///

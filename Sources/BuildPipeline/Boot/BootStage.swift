@@ -1,0 +1,118 @@
+import ContentStore
+import Crypto
+import FileTree
+import Foundation
+import Manifests
+
+/// What the boot stage needs besides the tree: which kernel, which modules the initrd loads
+/// (already in load order), the command line's extra words, and the init program.
+public struct BootInput: Sendable {
+    /// Tree path of the kernel image, e.g. `/boot/vmlinuz-6.1.0-56-cloud-amd64`.
+    public var vmlinuz: String
+    public var kernelVersion: String
+    /// Tree paths of the initrd's modules, dependencies first.
+    public var modules: [String]
+    /// The kernel file's `cmdline` followed by the tuning's parameters (TUNING.md).
+    public var commandLine: [String]
+    /// The `hostimg-init` executable on the build host.
+    public var initProgram: String
+
+    public init(vmlinuz: String, kernelVersion: String, modules: [String], commandLine: [String], initProgram: String) {
+        self.vmlinuz = vmlinuz
+        self.kernelVersion = kernelVersion
+        self.modules = modules
+        self.commandLine = commandLine
+        self.initProgram = initProgram
+    }
+
+    /// `HOSTIMG_INIT`, else `hostimg-init` beside the running executable (SwiftPM builds
+    /// both into the same directory; so does `swift test`).
+    public static func locateInit(environment: [String: String]) -> String? {
+        if let path = environment["HOSTIMG_INIT"], !path.isEmpty { return path }
+        let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
+        let candidate = executable.deletingLastPathComponent().appendingPathComponent("hostimg-init").path
+        return FileManager.default.isExecutableFile(atPath: candidate) ? candidate : nil
+    }
+}
+
+/// The boot files of a slot, as the build output holds them beside the image.
+public struct BootFiles: Sendable, Codable {
+    /// The initrd's file name in the build output (beside NAME.img, which it is not).
+    public static let initrdName = "initrd.img"
+    public var vmlinuz: String
+    public var initrd: String
+    public var cmdline: String
+    public var commandLine: String
+    public var kernelVersion: String
+    public var initrdModules: [String]
+    public var initrdLibraries: [String]
+    public var initrdBytes: UInt64
+    public var initrdUncompressedBytes: UInt64
+    public var verifiesSignature: Bool
+}
+
+enum BootStage {
+    /// The initrd's layout is the contract with `hostimg-init` (Sources/HostImgInit).
+    static let moduleList = "/usr/lib/hostimg/modules"
+    static let certificate = "/usr/lib/hostimg/verity.crt"
+
+    static func build(_ input: BootInput, tree: FileTree, store: ContentStore, rootHash: String,
+                      certificate: Certificate?, output: String, epoch: Int64) throws -> BootFiles {
+        var builder = InitrdBuilder(tree: tree, store: store)
+        for directory in ["/dev", "/proc", "/sys", "/run", "/sysroot", "/tmp", "/usr/bin", "/usr/sbin", "/usr/lib", "/usr/lib64"] {
+            builder.addDirectory(directory)
+        }
+        for (link, target) in [("/bin", "usr/bin"), ("/sbin", "usr/sbin"), ("/lib", "usr/lib"), ("/lib64", "usr/lib64")] {
+            builder.addSymlink(at: link, target: target)
+        }
+        try builder.addHostExecutable(input.initProgram, at: "/init")
+        for module in input.modules {
+            try builder.addFromTree(module)
+        }
+        builder.add(Array((input.modules.joined(separator: "\n") + "\n").utf8), at: moduleList)
+        if let certificate {
+            builder.add(certificate.derBytes, at: Self.certificate)
+        }
+        // The state partition is formatted on first boot (docs/image.md).
+        if tree.resolve("/usr/sbin/mke2fs") != nil {
+            try builder.addFromTree("/usr/sbin/mke2fs", followELF: true)
+            if tree.resolve("/etc/mke2fs.conf") != nil { try builder.addFromTree("/etc/mke2fs.conf") }
+        }
+        let initrdPath = output + "/" + BootFiles.initrdName
+        let summary = try builder.write(to: initrdPath, mtime: epoch)
+
+        guard let kernel = tree.resolve(input.vmlinuz), let ref = kernel.node.content else {
+            throw BuildError(stage: .boot, "the kernel \(input.vmlinuz) is not a file in the tree")
+        }
+        let vmlinuzPath = output + "/vmlinuz"
+        try AtomicFile.write(try store.read(ref), to: vmlinuzPath)
+        let commandLine = (["roothash=\(rootHash)"] + input.commandLine).joined(separator: " ")
+        let cmdlinePath = output + "/cmdline.txt"
+        try AtomicFile.write(Array((commandLine + "\n").utf8), to: cmdlinePath)
+        return BootFiles(vmlinuz: vmlinuzPath, initrd: initrdPath, cmdline: cmdlinePath, commandLine: commandLine,
+                         kernelVersion: input.kernelVersion, initrdModules: input.modules.map { FileTree.name(of: $0) },
+                         initrdLibraries: summary.libraries, initrdBytes: summary.compressedBytes,
+                         initrdUncompressedBytes: summary.uncompressedBytes, verifiesSignature: certificate != nil)
+    }
+}
+
+extension BootStage {
+    /// Two-phase signing: the initrd a `--unsigned` build made, with the signing certificate
+    /// added at `/usr/lib/hostimg/verity.crt` (replacing one already there), so its init
+    /// checks the root-hash signature. The bytes equal those of the initrd a build signed
+    /// with the same certificate makes (same entries, same epoch, same writer).
+    static func certify(initrd: [UInt8], name: String, certificate: Certificate) throws -> [UInt8] {
+        var (builder, mtime) = try InitrdBuilder.reading(initrd, name: name)
+        guard builder.entries[moduleList] != nil || builder.entries["/init"] != nil else {
+            throw BuildError(stage: .boot, "\(name) has neither /init nor \(moduleList): not an initrd hostimg built")
+        }
+        builder.add(certificate.derBytes, at: Self.certificate)
+        let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("hostimg-initrd-\(getpid())-\(UUID().uuidString)").path
+        defer { unlink(temporary) }
+        _ = try builder.write(to: temporary, mtime: mtime)
+        guard let data = FileManager.default.contents(atPath: temporary) else {
+            throw BuildError(stage: .boot, "cannot read back \(temporary)")
+        }
+        return [UInt8](data)
+    }
+}

@@ -1,0 +1,71 @@
+import ContentStore
+import Debian
+import Drivers
+import FileTree
+import Foundation
+import Manifests
+import RootFS
+
+/// What the tree stages (resolve … drivers, rootfs) read and write as the build goes on.
+struct TreeState {
+    let options: Pipeline.Options
+    let manifest: Manifest
+    let kernelFile: KernelFile?
+    let store: ContentStore
+    let observer: BuildObserver
+
+    var tree = FileTree()
+    var lock: LockFile?
+    var lockPath: String?
+    var debs: [(name: String, path: String)] = []
+    var installed: [InstalledPackage] = []
+    var conflicts: [PathConflict] = []
+    var report = BuildReport(image: "", version: "", sourceDateEpoch: 0)
+    /// The staged kernel once the drivers stage ran.
+    var kernel: Drivers.Kernel?
+    var tarPath: String?
+
+    init(options: Pipeline.Options, manifest: Manifest, kernelFile: KernelFile?, store: ContentStore,
+         observer: @escaping BuildObserver) {
+        self.options = options
+        self.manifest = manifest
+        self.kernelFile = kernelFile
+        self.store = store
+        self.observer = observer
+    }
+
+    var name: String { manifest.image.name?.value ?? "image" }
+
+    /// True when the tree carries a kernel's modules (the kernel file's package).
+    var hasKernel: Bool { !tree.children(of: "/usr/lib/modules").isEmpty }
+
+    /// The report's header once the tree's packages are in: its epoch comes from the tree.
+    mutating func startReport() {
+        let epoch = options.sourceDateEpoch ?? Pipeline.environmentEpoch ?? Pipeline.newestTime(in: tree)
+        report = BuildReport(image: name, version: manifest.image.version?.value ?? "", sourceDateEpoch: epoch)
+        let reasons = Dictionary((lock?.entries ?? []).map { ($0.package, $0.selectedBy) }, uniquingKeysWith: { a, _ in a })
+        report.packages = installed.map {
+            BuildReport.Package(name: $0.name, version: $0.version, architecture: $0.architecture, selectedBy: reasons[$0.name] ?? "")
+        }
+        report.conflicts = conflicts.map { BuildReport.Conflict(path: $0.path, packages: $0.packages) }
+    }
+
+    /// A build that stopped after `resolve` or `fetch`: only the lock was written.
+    func stopped() -> Pipeline.Result {
+        Pipeline.Result(tree: tree, packages: [], report: BuildReport(image: "", version: "", sourceDateEpoch: 0),
+                        tarPath: nil, reportPath: nil, lockPath: lockPath)
+    }
+
+    /// The result without writing anything (`target: .drivers`).
+    func result(reportPath: String? = nil) -> Pipeline.Result {
+        Pipeline.Result(tree: tree, packages: installed, report: report, tarPath: tarPath, reportPath: reportPath,
+                        lockPath: lockPath)
+    }
+
+    /// Writes `report.json` and returns the result.
+    func finish() throws -> Pipeline.Result {
+        let reportPath = options.output + "/report.json"
+        try Pipeline.writeJSON(report, to: reportPath)
+        return result(reportPath: reportPath)
+    }
+}

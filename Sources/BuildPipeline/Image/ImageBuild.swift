@@ -1,0 +1,113 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import Bundle
+import ContentStore
+import Crypto
+import DMVerity
+import EROFS
+import FileTree
+import Foundation
+import GPT
+import Manifests
+import Slots
+
+/// The image stages: root tree → EROFS (`erofs`) → dm-verity (`verity`) → verity-sig
+/// (`sign`) → kernel, initrd, command line (`boot`) → GPT disk image with slot A filled and
+/// slot B empty (`disk`) → signed update bundle (`bundle`), each a `BuildStage` in
+/// ImageBuild+Stages.swift.
+///
+/// Intermediate files live in a work directory inside the output directory and are removed
+/// at the end; the disk image and bundle appear under their final names only when complete.
+public struct ImageBuild: Sendable {
+    public struct Options: Sendable {
+        public var output: String
+        public var name: String
+        public var version: String
+        /// File times and the EROFS build time.
+        public var sourceDateEpoch: Int64
+        /// 16 bytes: every UUID and the verity salt derive from it.
+        public var seed: [UInt8]
+        public var diskSize: UInt64?
+        public var slotSize: UInt64
+        public var espSize: UInt64
+        public var stateSize: UInt64
+        /// nil builds unsigned: the verity-sig partition stays zero, the bundle has no
+        /// signature, and `hostimg sign` adds both later.
+        public var signer: SigningIdentity?
+        /// The kernel, initrd and command line of the slot (nil for a tree without a kernel).
+        public var boot: BootInput?
+
+        public init(output: String, name: String, version: String, sourceDateEpoch: Int64, seed: [UInt8],
+                    diskSize: UInt64? = nil, slotSize: UInt64 = Manifest.Disk.defaultSlotSize,
+                    espSize: UInt64 = Manifest.Disk.defaultESPSize, stateSize: UInt64 = Manifest.Disk.defaultStateSize,
+                    signer: SigningIdentity? = nil) {
+            self.output = output
+            self.name = name
+            self.version = version
+            self.sourceDateEpoch = sourceDateEpoch
+            self.seed = seed
+            self.diskSize = diskSize
+            self.slotSize = slotSize
+            self.espSize = espSize
+            self.stateSize = stateSize
+            self.signer = signer
+        }
+
+        /// The default seed: the same for every build of one image name, so partition UUIDs
+        /// that do not carry a root hash (ESP, state, slot B) stay put across versions.
+        public static func defaultSeed(name: String) throws -> [UInt8] {
+            Array(try Crypto.SHA256.hash(Array("hostimg seed v1\0\(name)".utf8)).prefix(16))
+        }
+
+        public var label: String { "\(name)_\(version)" }
+        public var imagePath: String { output + "/\(name).img" }
+        public var bundlePath: String { output + "/\(name).bundle" }
+    }
+
+    public struct Result: Sendable {
+        public var report: BuildReport.Image
+        public var boot: BootFiles?
+        public var stages: [BuildReport.Stage]
+    }
+
+    let options: Options
+    let observer: BuildObserver
+
+    public init(_ options: Options, observer: @escaping BuildObserver = { _ in }) {
+        self.options = options
+        self.observer = observer
+    }
+
+    /// Everything is written straight into a temporary disk image (no intermediate copies);
+    /// the image appears under its name only when complete and synced, and the bundle's
+    /// payloads are read back from it.
+    public func run(tree: FileTree, store: ContentStore) async throws -> Result {
+        try await run(tree: tree, store: store, runner: StageRunner(observer: observer))
+    }
+
+    /// The image stages on the pipeline's runner, so the build has one timer.
+    func run(tree: FileTree, store: ContentStore, runner: StageRunner) async throws -> Result {
+        var runner = runner
+        var state = try ImageState(options: options, tree: tree, store: store, observer: observer)
+        defer { state.discard() }
+        try await runner.run(ErofsStage(), on: &state)
+        try await runner.run(VerityStage(), on: &state)
+        try await runner.run(SignStage(), on: &state)
+        if options.boot != nil {
+            try await runner.run(BootFilesStage(), on: &state)
+        }
+        try await runner.run(DiskStage(), on: &state)
+        try await runner.run(BundleStage(), on: &state)
+        guard let erofs = state.erofs, let verity = state.verity, let final = state.final, let bundle = state.bundle else {
+            throw BuildError(stage: .bundle, "the image stages ended without a disk image and bundle")
+        }
+        let report = BuildReport.Image(
+            path: options.imagePath, bundlePath: options.bundlePath, label: options.label,
+            seed: hex(options.seed), rootHash: state.rootHashHex, table: final, slot: state.geometry,
+            erofs: erofs, verity: verity, signer: options.signer, bundle: bundle)
+        return Result(report: report, boot: state.boot, stages: runner.timings)
+    }
+}

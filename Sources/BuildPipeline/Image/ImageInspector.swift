@@ -1,0 +1,120 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import Bundle
+import DMVerity
+import EROFS
+import Foundation
+import GPT
+import Slots
+import Manifests
+
+/// `hostimg inspect`: what an image or bundle holds, without checking it (that is `verify`).
+public struct Inspection: Sendable, Codable {
+    public struct Partition: Sendable, Codable {
+        public var number: Int
+        public var label: String
+        public var type: String
+        public var uuid: String
+        public var offset: UInt64
+        public var size: UInt64
+        public var attributes: [String]
+    }
+
+    public struct SlotInfo: Sendable, Codable {
+        public var slot: String
+        public var label: String
+        public var empty: Bool
+        public var rootHash: String?
+        public var dataBlocks: UInt64?
+        public var inodes: UInt64?
+        public var fileSystemBytes: UInt64?
+        public var signedBy: String?
+        public var files: [File]?
+    }
+
+    public struct File: Sendable, Codable {
+        public var path: String
+        public var type: String
+        public var mode: String
+        public var uid: UInt32
+        public var gid: UInt32
+        public var size: UInt64
+        public var target: String?
+    }
+
+    public var path: String
+    public var kind: VerificationReport.Kind
+    public var diskBytes: UInt64?
+    public var diskGUID: String?
+    public var partitions: [Partition] = []
+    public var slots: [SlotInfo] = []
+    public var bundle: UpdateBundle.Manifest?
+    public var bundleSigned: Bool?
+
+    public static func inspect(path: String, listFiles: Bool) throws -> Inspection {
+        switch try ArtifactVerifier.kind(of: path) {
+        case .bundle:
+            let reader = try UpdateBundle.Reader(path: path)
+            var result = Inspection(path: path, kind: .bundle)
+            result.bundle = reader.manifest
+            result.bundleSigned = reader.isSigned
+            return result
+        case .image:
+            let table = try GPT.read(path: path)
+            var result = Inspection(path: path, kind: .image, diskBytes: table.diskSize, diskGUID: table.diskGUID.description)
+            result.partitions = table.partitions.enumerated().map { index, part in
+                var attributes: [String] = []
+                if part.attributes.contains(.readOnly) { attributes.append("read-only") }
+                if part.attributes.contains(.noAuto) { attributes.append("no-auto") }
+                if part.attributes.contains(.growFileSystem) { attributes.append("grow-fs") }
+                return Partition(number: index + 1, label: part.name, type: GPT.PartitionType.name(of: part.type) ?? part.type.description,
+                                 uuid: part.uuid.description, offset: part.offset, size: part.size, attributes: attributes)
+            }
+            for slot in SlotTable(table).slots {
+                result.slots.append(try describe(slot, path: path, listFiles: listFiles))
+            }
+            return result
+        }
+    }
+
+    static func describe(_ slot: Slot, path: String, listFiles: Bool) throws -> SlotInfo {
+        var info = SlotInfo(slot: slot.letter, label: slot.root.partition.name, empty: slot.state == .empty)
+        guard !info.empty else { return info }
+        info.rootHash = hex(slot.rootHash)
+        let file = try FileHandleFD(path: path, flags: O_RDONLY)
+        if let superBlock = try? DMVerity.SuperBlock(decoding: try file.read(count: DMVerity.SuperBlock.size, at: slot.verity.partition.offset)) {
+            info.dataBlocks = superBlock.dataBlocks
+        }
+        if let signature = try? VeritySignature.decode(try file.read(count: VeritySignature.partitionSize, at: slot.signature.partition.offset)) {
+            info.signedBy = signature.certificateFingerprint
+        }
+        let reader = try EROFS.Reader(path: path, offset: slot.root.partition.offset)
+        info.inodes = reader.superBlock.inodeCount
+        info.fileSystemBytes = UInt64(reader.superBlock.blocks) * UInt64(reader.superBlock.blockSize)
+        if listFiles {
+            info.files = try reader.listing().map(File.init(entry:))
+        }
+        return info
+    }
+}
+
+extension Inspection.File {
+    init(entry: EROFS.Entry) {
+        path = entry.path
+        type = String(entry.kind.letter)
+        mode = String(entry.mode, radix: 8).leftPadded(to: 4)
+        uid = entry.uid
+        gid = entry.gid
+        size = entry.size
+        target = entry.symlinkTarget
+    }
+}
+
+extension String {
+    func leftPadded(to width: Int, with pad: Character = "0") -> String {
+        count >= width ? self : String(repeating: pad, count: width - count) + self
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import Testing
+
+/// Keeps the shape of the package: the layers docs/architecture.md draws, checked on the real
+/// target graph and, so the check itself is known to bite, on synthetic graphs that break it.
+@Suite struct ArchitectureTests {
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().path
+
+    /// `swift package dump-package` with its own scratch path: the test runs while `swift
+    /// test` holds the package's build directory, which a plain call would wait for forever.
+    static func realGraph() throws -> ModuleGraph {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("hostimg-dump-\(getpid())").path
+        process.arguments = ["swift", "package", "--package-path", packageRoot, "--scratch-path", scratch, "dump-package"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        try? FileManager.default.removeItem(atPath: scratch)
+        guard process.terminationStatus == 0 else { throw GraphError("swift package dump-package exited \(process.terminationStatus)") }
+        var graph = try ModuleGraph(packageJSON: data)
+        try graph.addImports(sourcesRoot: packageRoot + "/Sources")
+        return graph
+    }
+
+    @Test("the package's modules keep to the documented layers")
+    func realGraphKeepsTheLayers() throws {
+        let graph = try Self.realGraph()
+        #expect(graph.edges.count > 20)
+        #expect(graph.edges["BuildPipeline"]?.contains("Manifests") == true)
+        let violations = LayerRules.documented.violations(in: graph)
+        #expect(violations.isEmpty, "\(violations.joined(separator: "\n"))")
+    }
+
+    @Test("every module of the package is in docs/architecture.md")
+    func documentationNamesEveryModule() throws {
+        let text = try String(contentsOfFile: Self.packageRoot + "/docs/architecture.md", encoding: .utf8)
+        for module in try Self.realGraph().edges.keys.sorted() {
+            #expect(text.contains("`\(module)`"), "docs/architecture.md does not name \(module)")
+        }
+    }
+
+    @Test("a format module importing the build is refused")
+    func formatImportingTheBuild() {
+        let graph = ModuleGraph(edges: ["GPT": ["BuildPipeline", "SystemIO"], "BuildPipeline": ["GPT"], "SystemIO": []])
+        let violations = LayerRules.documented.violations(in: graph)
+        #expect(violations == ["GPT (formats) depends on BuildPipeline (build side), a layer above it"])
+    }
+
+    @Test("host-side code that reaches YAML, libarchive or the apt client is refused, also through another module")
+    func hostReachingTheBuildSide() {
+        let graph = ModuleGraph(edges: [
+            "HostImgInit": ["Slots", "Bundle"], "Slots": ["GPT"], "GPT": [], "Bundle": ["Archive"], "Archive": ["CArchive"],
+            "CArchive": [],
+        ])
+        let violations = LayerRules.documented.violations(in: graph)
+        #expect(violations.contains("host-side HostImgInit reaches Archive (through HostImgInit → Bundle → Archive); host code must not link the build side"))
+        #expect(violations.contains { $0.contains("reaches CArchive") })
+        let yams = ModuleGraph(edges: ["Slots": ["Yams"]])
+        #expect(LayerRules.documented.violations(in: yams).contains("Slots uses Yams, which only Manifests, hostimg-bench may use"))
+    }
+
+    @Test("a module in no layer, or an import the manifest does not declare, is caught")
+    func unknownModulesAndUndeclaredImports() throws {
+        let stray = ModuleGraph(edges: ["Agent": ["Slots"], "Slots": []])
+        #expect(LayerRules.documented.violations(in: stray) == ["Agent is in no layer of docs/architecture.md; add it to one"])
+        var graph = ModuleGraph(edges: ["EROFS": []])
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hostimg-graph-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: directory + "/EROFS", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try "import Foundation\n@testable import Manifests\nimport struct Repository.AptSource\n"
+            .write(toFile: directory + "/EROFS/X.swift", atomically: true, encoding: .utf8)
+        try graph.addImports(sourcesRoot: directory)
+        #expect(graph.edges["EROFS"] == ["Manifests", "Repository"])
+        #expect(LayerRules.documented.violations(in: graph).count == 2)
+    }
+}

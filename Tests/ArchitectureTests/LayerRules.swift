@@ -1,0 +1,70 @@
+/// The documented layers (docs/architecture.md) as data: a module may depend on modules of
+/// its own layer or of a layer below it, never above; host-side code never reaches the
+/// build-side libraries; external packages enter only where they are named.
+struct LayerRules {
+    /// Top to bottom.
+    var layers: [(name: String, modules: Set<String>)]
+    /// Modules whose whole closure runs on every host (the initrd, later the agent).
+    var hostRoots: Set<String>
+    /// What no host-side closure may contain: YAML, the apt client, libarchive, libkmod and
+    /// the rest of the build side.
+    var hostForbidden: Set<String>
+    /// External products and the only modules that may use them.
+    var externalUsers: [String: Set<String>]
+
+    static let documented = LayerRules(
+        layers: [
+            ("test helpers", ["TestSupport"]),
+            ("executables", ["hostimg", "hostimg-init", "hostimg-bench"]),
+            ("commands", ["HostImgCLI"]),
+            ("build side", ["BuildPipeline", "Manifests", "Repository", "RootFS", "Configure", "Prune", "Drivers", "Debian"]),
+            ("host side", ["HostImgInit", "Slots"]),
+            ("formats", ["EROFS", "DMVerity", "GPT", "Bundle", "ELF"]),
+            ("model", ["FileTree", "ContentStore", "EditDistance"]),
+            ("wrappers", ["Archive", "Zstd", "Crypto", "KernelModules"]),
+            ("system", ["SystemIO", "ByteCodec"]),
+            ("C", ["CArchive", "CZstd", "COpenSSL", "CKmod", "CShim"]),
+        ],
+        hostRoots: ["hostimg-init", "HostImgInit", "Slots"],
+        hostForbidden: ["Yams", "ArgumentParser", "Archive", "CArchive", "KernelModules", "CKmod", "Repository",
+                        "Debian", "Manifests", "BuildPipeline", "RootFS", "Configure", "Prune", "Drivers", "EditDistance"],
+        externalUsers: ["Yams": ["Manifests", "hostimg-bench"], "ArgumentParser": ["HostImgCLI"]]
+    )
+
+    func layer(of module: String) -> Int? {
+        layers.firstIndex { $0.modules.contains(module) }
+    }
+
+    /// Every edge that breaks a rule, as a sentence naming both ends and the rule.
+    func violations(in graph: ModuleGraph) -> [String] {
+        var found: [String] = []
+        for (module, dependencies) in graph.edges.sorted(by: { $0.key < $1.key }) {
+            guard let own = layer(of: module) else {
+                found.append("\(module) is in no layer of docs/architecture.md; add it to one")
+                continue
+            }
+            for dependency in dependencies.sorted() {
+                if let users = externalUsers[dependency] {
+                    if !users.contains(module) {
+                        found.append("\(module) uses \(dependency), which only \(users.sorted().joined(separator: ", ")) may use")
+                    }
+                    continue
+                }
+                guard let other = layer(of: dependency) else {
+                    found.append("\(module) depends on \(dependency), which is in no layer of docs/architecture.md")
+                    continue
+                }
+                if other < own {
+                    found.append("\(module) (\(layers[own].name)) depends on \(dependency) (\(layers[other].name)), a layer above it")
+                }
+            }
+        }
+        for root in hostRoots.sorted() where graph.edges[root] != nil {
+            let reached = graph.closure(of: root).intersection(hostForbidden)
+            for module in reached.sorted() {
+                found.append("host-side \(root) reaches \(module) (through \(graph.path(from: root, to: module).joined(separator: " → "))); host code must not link the build side")
+            }
+        }
+        return found
+    }
+}
