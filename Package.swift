@@ -64,8 +64,8 @@ let package = Package(
         // Issue 4, the image stage: one module per on-disk format, pure of I/O policy.
         .target(name: "EROFS", dependencies: ["FileTree", "ContentStore"]),
         .target(name: "DMVerity", dependencies: ["Crypto"]),
-        .target(name: "GPT", dependencies: ["Crypto"]),
-        .target(name: "Bundle", dependencies: ["Crypto", "Zstd", "Archive"]),
+        .target(name: "GPT"),
+        .target(name: "Bundle", dependencies: ["Crypto", "Zstd"]),
 
         // The initrd's /init: Swift stdlib linked statically, no Foundation (HostImgInit.swift).
         .target(name: "CShim"),

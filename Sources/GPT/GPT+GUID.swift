@@ -1,4 +1,3 @@
-import Crypto
 
 extension GPT {
     /// A GUID in its textual byte order: `bytes[0]` is the first two hex digits printed.
@@ -68,12 +67,13 @@ extension GPT {
             self.init(mixedEndian: mixedEndian[...])
         }
 
-        /// systemd-repart's deterministic identifiers: the first 16 bytes of
-        /// HMAC-SHA256(key: seed, message: message), with the RFC 4122 version set to 4
-        /// (`bytes[6]` high nibble) and the variant to 10xx (`bytes[8]` top bits), as
-        /// systemd's `id128_make_v4_uuid` does.
-        public static func derived(seed: [UInt8], message: [UInt8]) throws -> GUID {
-            var bytes = Array(try HMACSHA256.authenticationCode(for: message, key: seed).prefix(size))
+        /// The first 16 of `digest`'s bytes as a random (version 4) GUID: the RFC 4122
+        /// version set to 4 (`bytes[6]` high nibble) and the variant to 10xx (`bytes[8]` top
+        /// bits), as systemd's `id128_make_v4_uuid` does. Which digest (systemd-repart's
+        /// HMAC-SHA256 of the seed) is image-layout policy, not the GPT's: `ImageLayout`.
+        public static func version4(from digest: [UInt8]) -> GUID {
+            var bytes = Array(digest.prefix(size))
+            bytes += [UInt8](repeating: 0, count: size - bytes.count)
             bytes[6] = (bytes[6] & 0x0F) | 0x40
             bytes[8] = (bytes[8] & 0x3F) | 0x80
             return GUID(bytes: bytes)

@@ -10,6 +10,12 @@ import Testing
     /// `swift package dump-package` with its own scratch path: the test runs while `swift
     /// test` holds the package's build directory, which a plain call would wait for forever.
     static func realGraph() throws -> ModuleGraph {
+        var graph = try declaredGraph()
+        try graph.addImports(sourcesRoot: packageRoot + "/Sources")
+        return graph
+    }
+
+    static func declaredGraph() throws -> ModuleGraph {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("hostimg-dump-\(getpid())").path
@@ -22,9 +28,7 @@ import Testing
         process.waitUntilExit()
         try? FileManager.default.removeItem(atPath: scratch)
         guard process.terminationStatus == 0 else { throw GraphError("swift package dump-package exited \(process.terminationStatus)") }
-        var graph = try ModuleGraph(packageJSON: data)
-        try graph.addImports(sourcesRoot: packageRoot + "/Sources")
-        return graph
+        return try ModuleGraph(packageJSON: data)
     }
 
     @Test("the package's modules keep to the documented layers")
@@ -34,6 +38,17 @@ import Testing
         #expect(graph.edges["BuildPipeline"]?.contains("Manifests") == true)
         let violations = LayerRules.documented.violations(in: graph)
         #expect(violations.isEmpty, "\(violations.joined(separator: "\n"))")
+    }
+
+    @Test("every declared dependency is imported somewhere in the module's sources")
+    func noUnusedDependencies() throws {
+        let declared = try Self.declaredGraph()
+        var imported = ModuleGraph(edges: declared.edges.mapValues { _ in [] })
+        try imported.addImports(sourcesRoot: Self.packageRoot + "/Sources")
+        for (module, dependencies) in declared.edges.sorted(by: { $0.key < $1.key }) {
+            let unused = dependencies.subtracting(imported.edges[module] ?? [])
+            #expect(unused.isEmpty, "\(module) declares \(unused.sorted().joined(separator: ", ")) but no file of it imports them")
+        }
     }
 
     @Test("every module of the package is in docs/architecture.md")

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import TestSupport
 
@@ -14,7 +15,7 @@ enum Fixtures {
     static func uuid(_ type: GPT.GUID, _ k: UInt64) -> GPT.GUID {
         var message = type.bytes
         if k > 0 { message += (0..<8).map { UInt8(truncatingIfNeeded: k >> ($0 * 8)) } }
-        return (try? GPT.GUID.derived(seed: seed, message: message)) ?? .zero
+        return (try? derivedGUID(seed: seed, message: message)) ?? .zero
     }
 
     static var hostimgRequests: [GPT.Layout.Request] {
@@ -90,4 +91,9 @@ final class WrittenImage {
         self.table = try table ?? Fixtures.hostimgTable()
         try GPT.write(self.table, to: path)
     }
+}
+
+/// systemd-repart's identifier, as ImageLayout derives it: HMAC-SHA256(seed, message) as a v4 GUID.
+func derivedGUID(seed: [UInt8], message: [UInt8]) throws -> GPT.GUID {
+    GPT.GUID.version4(from: try HMACSHA256.authenticationCode(for: message, key: seed))
 }

@@ -92,7 +92,7 @@ import TestSupport
         var generator = SeededGenerator(seed: 11)
         for index in 0..<64 {
             let seed = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
-            let guid = try GPT.GUID.derived(seed: seed, message: Array("m\(index)".utf8))
+            let guid = try derivedGUID(seed: seed, message: Array("m\(index)".utf8))
             #expect(guid.bytes[6] >> 4 == 4)
             #expect(guid.bytes[8] >> 6 == 0b10)
             #expect(guid.description.dropFirst(14).first == "4")
@@ -102,11 +102,11 @@ import TestSupport
     @Test func deterministicAndSensitiveToInputs() throws {
         let seed = Fixtures.seed
         let message = GPT.PartitionType.root.bytes
-        let first = try GPT.GUID.derived(seed: seed, message: message)
-        #expect(try GPT.GUID.derived(seed: seed, message: message) == first)
-        #expect(try GPT.GUID.derived(seed: seed, message: GPT.PartitionType.rootVerity.bytes) != first)
-        #expect(try GPT.GUID.derived(seed: [0xFF] + seed.dropFirst(), message: message) != first)
-        #expect(try GPT.GUID.derived(seed: seed, message: Array("disk-uuid".utf8)) != first)
+        let first = try derivedGUID(seed: seed, message: message)
+        #expect(try derivedGUID(seed: seed, message: message) == first)
+        #expect(try derivedGUID(seed: seed, message: GPT.PartitionType.rootVerity.bytes) != first)
+        #expect(try derivedGUID(seed: [0xFF] + seed.dropFirst(), message: message) != first)
+        #expect(try derivedGUID(seed: seed, message: Array("disk-uuid".utf8)) != first)
     }
 
     /// The HMAC input is exactly (key: seed, message: message): openssl computes the same tag.
@@ -131,7 +131,7 @@ import TestSupport
             try #require(bytes.count == 16)
             bytes[6] = bytes[6] & 0x0F | 0x40
             bytes[8] = bytes[8] & 0x3F | 0x80
-            #expect(try GPT.GUID.derived(seed: seed, message: message) == GPT.GUID(bytes: bytes))
+            #expect(try derivedGUID(seed: seed, message: message) == GPT.GUID(bytes: bytes))
         }
     }
 }

@@ -61,18 +61,24 @@ public struct ImageLayout: Sendable {
         public func partition(_ type: GPT.GUID, index: UInt64 = 0) throws -> GPT.GUID {
             var message = type.bytes
             if index > 0 { message += withUnsafeBytes(of: index.littleEndian) { Array($0) } }
-            return try GPT.GUID.derived(seed: seed, message: message)
+            return try derived(message)
         }
 
-        public func disk() throws -> GPT.GUID { try GPT.GUID.derived(seed: seed, message: Array("disk-uuid".utf8)) }
+        /// systemd-repart's deterministic identifier: HMAC-SHA256(key: seed, message) as a
+        /// version-4 GUID.
+        func derived(_ message: [UInt8]) throws -> GPT.GUID {
+            GPT.GUID.version4(from: try HMACSHA256.authenticationCode(for: message, key: seed))
+        }
+
+        public func disk() throws -> GPT.GUID { try derived(Array("disk-uuid".utf8)) }
         public func veritySalt() throws -> [UInt8] {
             try HMACSHA256.authenticationCode(for: Array("verity-salt".utf8), key: seed)
         }
         public func verityUUID() throws -> [UInt8] {
-            try GPT.GUID.derived(seed: seed, message: Array("verity-uuid".utf8)).bytes
+            try derived(Array("verity-uuid".utf8)).bytes
         }
         public func fileSystemUUID() throws -> [UInt8] {
-            try GPT.GUID.derived(seed: seed, message: Array("erofs-uuid".utf8)).bytes
+            try derived(Array("erofs-uuid".utf8)).bytes
         }
     }
 
