@@ -110,22 +110,6 @@ struct PruneStage: BuildStage {
     }
 }
 
-/// Kernel modules outside the closure of what the host needs, and unnamed firmware.
-struct DriversStage: BuildStage {
-    static let name = StageName.drivers
-
-    func run(_ state: inout TreeState) async throws -> String {
-        let work = state.options.output + "/.hostimg-drivers-\(getpid())"
-        defer { try? FileManager.default.removeItem(atPath: work) }
-        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
-        let request = Pipeline.driverRequest(state.manifest, kernel: state.kernelFile)
-        let (drivers, kernel) = try Drivers.prune(tree: &state.tree, store: state.store, request: request, workDirectory: work)
-        state.report.drivers = drivers
-        state.kernel = kernel
-        return "kernel \(drivers.kernelVersion): \(drivers.modulesAfter) of \(drivers.modulesBefore) modules kept, \(Size.describe(drivers.bytesBefore - drivers.bytesAfter)) removed"
-    }
-}
-
 /// `--stage rootfs`: the tree as a deterministic tar (sorted, epoch times, numeric owners).
 struct RootFSTarStage: BuildStage {
     static let name = StageName.rootfs

@@ -1,13 +1,26 @@
-import ContentStore
 import Drivers
 import FileTree
 import Foundation
 import Manifests
 
-extension Pipeline {
+/// Kernel modules outside the closure of what the host needs, and unnamed firmware.
+struct DriversStage: BuildStage {
+    static let name = StageName.drivers
+
+    func run(_ state: inout TreeState) async throws -> String {
+        let work = state.options.output + "/.hostimg-drivers-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        let request = Self.request(state.manifest, kernel: state.kernelFile)
+        let (drivers, kernel) = try Drivers.prune(tree: &state.tree, store: state.store, request: request, workDirectory: work)
+        state.report.drivers = drivers
+        state.kernel = kernel
+        return "kernel \(drivers.kernelVersion): \(drivers.modulesAfter) of \(drivers.modulesBefore) modules kept, \(Size.describe(drivers.bytesBefore - drivers.bytesAfter)) removed"
+    }
+
     /// What drivers the host keeps (issue 5): the manifest's `drivers`, the tuning's needs
     /// and the modules the initrd loads, each with the reason that `hostimg explain` shows.
-    static func driverRequest(_ manifest: Manifest, kernel: KernelFile?) -> Drivers.Request {
+    static func request(_ manifest: Manifest, kernel: KernelFile?) -> Drivers.Request {
         var required: [Drivers.Requirement] = []
         let tuning = manifest.tuning
         if tuning.vfio.isInUse {
@@ -33,17 +46,4 @@ extension Pipeline {
                                hardware: manifest.drivers.hardware.map(\.value), required: required)
     }
 
-    /// The slot's kernel, the initrd's modules in load order, and the command line's words.
-    static func bootInput(kernel: Drivers.Kernel, kernelFile: KernelFile?, manifest: Manifest,
-                          initProgram: String) throws -> BootInput {
-        let modules: [String]
-        do {
-            modules = try kernel.loadOrder(for: (kernelFile?.initrdModules ?? []).map(\.value))
-        } catch {
-            throw BuildError(stage: .boot, cause: error)
-        }
-        let words = (kernelFile?.cmdline ?? []).map(\.value) + KernelCommandLine.tuningArguments(manifest.tuning)
-        return BootInput(vmlinuz: kernel.vmlinuzPath, kernelVersion: kernel.version, modules: modules,
-                         commandLine: words, initProgram: initProgram)
-    }
 }
