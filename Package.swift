@@ -28,6 +28,7 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 "ContentStore", "FileTree", "Debian", "Repository", "RootFS", "Configure", "Prune",
                 "EROFS", "DMVerity", "GPT", "Bundle", "Crypto", "ELF", "Archive", "Drivers", "KernelModules", "EditDistance",
+                "SystemIO",
             ]
         ),
 
@@ -41,6 +42,11 @@ let package = Package(
         .target(name: "Crypto", dependencies: ["COpenSSL"]),
         .target(name: "KernelModules", dependencies: ["CKmod"]),
         .target(name: "EditDistance"),
+        // The system layer: every file, block-device and kernel call of the package goes through
+        // SystemIO's one funnel (no Foundation: the initrd's /init links it); CSyscalls holds
+        // what Swift cannot call (ioctls built from macros, syscalls without a glibc wrapper).
+        .target(name: "CSyscalls"),
+        .target(name: "SystemIO", dependencies: ["CSyscalls"]),
         // Issue: driver pruning through libkmod (kept closure, firmware, regenerated indexes).
         .target(name: "Drivers", dependencies: ["KernelModules", "FileTree", "ContentStore", "EditDistance"]),
 
@@ -58,14 +64,13 @@ let package = Package(
         .target(name: "Prune", dependencies: ["FileTree", "ContentStore", "ELF"]),
 
         // Issue 4, the image stage: one module per on-disk format, pure of I/O policy.
-        .target(name: "EROFS", dependencies: ["FileTree", "ContentStore"]),
-        .target(name: "DMVerity", dependencies: ["Crypto"]),
-        .target(name: "GPT", dependencies: ["Crypto"]),
-        .target(name: "Bundle", dependencies: ["Crypto", "Zstd", "Archive"]),
+        .target(name: "EROFS", dependencies: ["FileTree", "ContentStore", "SystemIO"]),
+        .target(name: "DMVerity", dependencies: ["Crypto", "SystemIO"]),
+        .target(name: "GPT", dependencies: ["Crypto", "SystemIO"]),
+        .target(name: "Bundle", dependencies: ["Crypto", "Zstd", "Archive", "SystemIO"]),
 
         // The initrd's /init: Swift stdlib linked statically, no Foundation (HostImgInit.swift).
-        .target(name: "CShim"),
-        .target(name: "HostImgInit", dependencies: ["CShim", "Crypto", "GPT", "DMVerity"]),
+        .target(name: "HostImgInit", dependencies: ["SystemIO", "Crypto", "GPT", "DMVerity"]),
         .executableTarget(
             name: "hostimg-init", dependencies: ["HostImgInit"],
             linkerSettings: [.unsafeFlags(["-static-stdlib", "-Xlinker", "--strip-all", "-Xlinker", "--gc-sections"])]
@@ -80,7 +85,7 @@ let package = Package(
         .testTarget(name: "HostImgCoreTests", dependencies: ["HostImgCore", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "HostImgCLITests", dependencies: ["HostImgCLI", "HostImgCore"]),
         // Helpers shared by the test targets: running upstream tools, scratch directories.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["SystemIO"], path: "Tests/TestSupport"),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "Zstd", "TestSupport"]),
         .testTarget(name: "ZstdTests", dependencies: ["Zstd", "TestSupport"]),
         .testTarget(name: "CryptoTests", dependencies: ["Crypto", "TestSupport"]),
@@ -95,7 +100,8 @@ let package = Package(
         .testTarget(name: "PruneTests", dependencies: ["Prune", "FileTree", "ContentStore", "TestSupport"]),
         .testTarget(name: "EROFSTests", dependencies: ["EROFS", "FileTree", "ContentStore", "TestSupport"]),
         .testTarget(name: "DMVerityTests", dependencies: ["DMVerity", "Crypto", "TestSupport"]),
-        .testTarget(name: "GPTTests", dependencies: ["GPT", "Crypto", "TestSupport"]),
+        .testTarget(name: "GPTTests", dependencies: ["GPT", "Crypto", "SystemIO", "TestSupport"]),
+        .testTarget(name: "SystemIOTests", dependencies: ["SystemIO", "TestSupport"]),
         .testTarget(name: "HostImgInitTests", dependencies: ["HostImgInit", "GPT", "DMVerity", "Crypto", "TestSupport"]),
         .testTarget(name: "BundleTests", dependencies: ["Bundle", "Crypto", "Zstd", "Archive", "TestSupport"]),
         // The image stage end to end on a synthetic tree: upstream tools check every part.
