@@ -60,22 +60,28 @@ import TestSupport
         #expect(error.operation.contains("BLKSSZGET"))
     }
 
-    /// Only reads (BLKGETSIZE64, BLKSSZGET) on a device the machine has: nothing is written.
-    /// sysfs gives the size in 512-byte units to compare with.
-    @Test func aBlockDeviceReportsItsSizeAndSectorSize() throws {
+    /// A non-empty block device of this machine (vda, nvme0n1...) that this process may open
+    /// read-only, and its size in bytes from sysfs (which counts 512-byte units), or nil.
+    static let blockDevice: (path: String, size: UInt64)? = {
         let sectors = { (name: String) -> UInt64 in
             let text = (try? SystemIO.readFile("/sys/class/block/\(name)/size")) ?? []
             return UInt64(String(decoding: text, as: UTF8.self).filter(\.isNumber)) ?? 0
         }
         let names = ((try? SystemIO.list("/sys/class/block")) ?? []).filter { sectors($0) > 0 }
-        guard let name = names.first(where: { (try? SystemIO.status(of: "/dev/" + $0))?.isBlockDevice == true }),
-            let file = try? SystemIO.File(path: "/dev/" + name, flags: O_RDONLY)
-        else {
-            print("skipped: no non-empty block device node this test may open read-only")
-            return
+        let name = names.first { name in
+            (try? SystemIO.status(of: "/dev/" + name))?.isBlockDevice == true
+                && (try? SystemIO.File(path: "/dev/" + name, flags: O_RDONLY)) != nil
         }
+        return name.map { ("/dev/" + $0, sectors($0) * 512) }
+    }()
+
+    /// Only reads (BLKGETSIZE64, BLKSSZGET) on a device the machine has: nothing is written.
+    @Test(.enabled(if: blockDevice != nil, "no block device this process may open read-only"))
+    func aBlockDeviceReportsItsSizeAndSectorSize() throws {
+        let device = try #require(Self.blockDevice)
+        let file = try SystemIO.File(path: device.path, flags: O_RDONLY)
         #expect(try file.isBlockDevice())
-        #expect(try file.size() == sectors(name) * 512)
+        #expect(try file.size() == device.size)
         #expect([512, 1024, 2048, 4096].contains(try file.logicalSectorSize()))
     }
 
