@@ -30,6 +30,7 @@ let package = Package(
             dependencies: [
                 "Manifests", "ContentStore", "FileTree", "Debian", "Repository", "RootFS", "Configure", "Prune",
                 "EROFS", "DMVerity", "GPT", "Bundle", "Crypto", "ELF", "Archive", "Drivers", "Slots",
+                "SystemIO",
             ]
         ),
         // The A/B slot model: a slot's three partitions, pairing, the running slot, states.
@@ -45,6 +46,11 @@ let package = Package(
         .target(name: "Crypto", dependencies: ["COpenSSL"]),
         .target(name: "KernelModules", dependencies: ["CKmod"]),
         .target(name: "EditDistance"),
+        // The system layer: every file, block-device and kernel call of the package goes through
+        // SystemIO's one funnel (no Foundation: the initrd's /init links it); CSyscalls holds
+        // what Swift cannot call (ioctls built from macros, syscalls without a glibc wrapper).
+        .target(name: "CSyscalls"),
+        .target(name: "SystemIO", dependencies: ["CSyscalls"]),
         // Issue: driver pruning through libkmod (kept closure, firmware, regenerated indexes).
         .target(name: "Drivers", dependencies: ["KernelModules", "FileTree", "ContentStore", "EditDistance"]),
 
@@ -62,14 +68,13 @@ let package = Package(
         .target(name: "Prune", dependencies: ["FileTree", "ContentStore", "ELF"]),
 
         // Issue 4, the image stage: one module per on-disk format, pure of I/O policy.
-        .target(name: "EROFS", dependencies: ["FileTree", "ContentStore"]),
-        .target(name: "DMVerity", dependencies: ["Crypto"]),
-        .target(name: "GPT"),
-        .target(name: "Bundle", dependencies: ["Crypto", "Zstd"]),
+        .target(name: "EROFS", dependencies: ["FileTree", "ContentStore", "SystemIO"]),
+        .target(name: "DMVerity", dependencies: ["Crypto", "SystemIO"]),
+        .target(name: "GPT", dependencies: ["SystemIO"]),
+        .target(name: "Bundle", dependencies: ["Crypto", "Zstd", "SystemIO"]),
 
         // The initrd's /init: Swift stdlib linked statically, no Foundation (HostImgInit.swift).
-        .target(name: "CShim"),
-        .target(name: "HostImgInit", dependencies: ["CShim", "Crypto", "GPT", "DMVerity", "Slots"]),
+        .target(name: "HostImgInit", dependencies: ["SystemIO", "Crypto", "GPT", "DMVerity", "Slots"]),
         .executableTarget(
             name: "hostimg-init", dependencies: ["HostImgInit"],
             linkerSettings: [.unsafeFlags(["-static-stdlib", "-Xlinker", "--strip-all", "-Xlinker", "--gc-sections"])]
@@ -87,7 +92,7 @@ let package = Package(
         .testTarget(name: "ArchitectureTests"),
         .testTarget(name: "SlotsTests", dependencies: ["Slots", "GPT", "TestSupport"]),
         // Helpers shared by the test targets: running upstream tools, scratch directories.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["SystemIO"], path: "Tests/TestSupport"),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "Zstd", "TestSupport"]),
         .testTarget(name: "ZstdTests", dependencies: ["Zstd", "TestSupport"]),
         .testTarget(name: "CryptoTests", dependencies: ["Crypto", "TestSupport"]),
@@ -102,7 +107,8 @@ let package = Package(
         .testTarget(name: "PruneTests", dependencies: ["Prune", "FileTree", "ContentStore", "TestSupport"]),
         .testTarget(name: "EROFSTests", dependencies: ["EROFS", "FileTree", "ContentStore", "TestSupport"]),
         .testTarget(name: "DMVerityTests", dependencies: ["DMVerity", "Crypto", "TestSupport"]),
-        .testTarget(name: "GPTTests", dependencies: ["GPT", "Crypto", "TestSupport"]),
+        .testTarget(name: "GPTTests", dependencies: ["GPT", "Crypto", "SystemIO", "TestSupport"]),
+        .testTarget(name: "SystemIOTests", dependencies: ["SystemIO", "TestSupport"]),
         .testTarget(name: "HostImgInitTests", dependencies: ["HostImgInit", "Slots", "GPT", "DMVerity", "Crypto", "TestSupport"]),
         .testTarget(name: "BundleTests", dependencies: ["Bundle", "Crypto", "Zstd", "Archive", "TestSupport"]),
         // The image stage end to end on a synthetic tree: upstream tools check every part.

@@ -1,52 +1,43 @@
 import Glibc
+import SystemIO
 
 extension EROFS {
-    /// The raw calls this module makes, each in one place with its error mapped.
+    /// The file calls this module makes, through SystemIO (which owns the loops), each
+    /// with its error mapped to `EROFSError.io` in one place.
     enum Syscall {
-        static func open(_ path: String, _ flags: Int32, mode: mode_t = 0o644) throws(EROFSError) -> Int32 {
-            let fd = path.withCString { Glibc.open($0, flags | O_CLOEXEC, mode) }
-            guard fd >= 0 else { throw .io(path: path, operation: "open", errno: errno) }
-            return fd
+        static func open(_ path: String, _ flags: Int32, mode: mode_t = 0o644) throws(EROFSError) -> SystemIO.File {
+            try mapped(path, "open") { () throws(SystemIOError) in try SystemIO.File(path: path, flags: flags, mode: mode) }
         }
 
-        static func size(_ fd: Int32, path: String) throws(EROFSError) -> UInt64 {
-            var info = stat()
-            guard fstat(fd, &info) == 0 else { throw .io(path: path, operation: "fstat", errno: errno) }
-            return UInt64(info.st_size)
+        /// `st_size`.
+        static func size(_ file: SystemIO.File) throws(EROFSError) -> UInt64 {
+            try mapped(file.path, "fstat") { () throws(SystemIOError) in try file.status().size }
         }
 
-        /// Reads up to `count` bytes at `offset` into `buffer`, retrying short reads; returns
-        /// how many bytes there were (fewer only at the end of the file).
-        static func pread(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, count: Int, offset: UInt64,
-                          path: String) throws(EROFSError) -> Int {
-            var done = 0
-            while done < count {
-                let n = Glibc.pread(fd, buffer + done, count - done, off_t(offset) + off_t(done))
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw .io(path: path, operation: "read", errno: errno)
-                }
-                if n == 0 { break }
-                done += n
-            }
-            return done
-        }
-
-        static func pwrite(_ fd: Int32, _ buffer: UnsafeRawPointer, count: Int, offset: UInt64,
-                           path: String) throws(EROFSError) {
-            var done = 0
-            while done < count {
-                let n = Glibc.pwrite(fd, buffer + done, count - done, off_t(offset) + off_t(done))
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw .io(path: path, operation: "write", errno: errno)
-                }
-                done += n
+        /// Reads up to `count` bytes at `offset` into `buffer`; returns how many bytes there
+        /// were (fewer only at the end of the file).
+        static func pread(_ file: SystemIO.File, _ buffer: UnsafeMutableRawPointer, count: Int, offset: UInt64) throws(EROFSError) -> Int {
+            try mapped(file.path, "read") { () throws(SystemIOError) in
+                try file.read(into: UnsafeMutableRawBufferPointer(start: buffer, count: count), at: offset)
             }
         }
 
-        static func truncate(_ fd: Int32, to size: UInt64, path: String) throws(EROFSError) {
-            guard ftruncate(fd, off_t(size)) == 0 else { throw .io(path: path, operation: "ftruncate", errno: errno) }
+        static func pwrite(_ file: SystemIO.File, _ buffer: UnsafeRawPointer, count: Int, offset: UInt64) throws(EROFSError) {
+            try mapped(file.path, "write") { () throws(SystemIOError) in
+                try file.write(UnsafeRawBufferPointer(start: buffer, count: count), at: offset)
+            }
+        }
+
+        static func truncate(_ file: SystemIO.File, to size: UInt64) throws(EROFSError) {
+            try mapped(file.path, "ftruncate") { () throws(SystemIOError) in try file.truncate(to: size) }
+        }
+
+        private static func mapped<T>(_ path: String, _ operation: String, _ body: () throws(SystemIOError) -> T) throws(EROFSError) -> T {
+            do {
+                return try body()
+            } catch {
+                throw .io(path: path, operation: operation, errno: error.code)
+            }
         }
     }
 
@@ -54,7 +45,7 @@ extension EROFS {
     /// straight into it) and goes out in one pwrite when full.
     final class OutputFile {
         let path: String
-        let fd: Int32
+        let file: SystemIO.File
         private let buffer: UnsafeMutableRawBufferPointer
         private var fill = 0
         /// Image offset of `buffer[0]`.
@@ -69,24 +60,21 @@ extension EROFS {
         init(path: String, imageOffset: UInt64? = nil, startingAt offset: UInt64, bufferSize: Int = 4 << 20) throws(EROFSError) {
             self.path = path
             self.imageOffset = imageOffset
-            fd = try Syscall.open(path, imageOffset == nil ? O_WRONLY | O_CREAT | O_TRUNC : O_WRONLY)
+            file = try Syscall.open(path, imageOffset == nil ? O_WRONLY | O_CREAT | O_TRUNC : O_WRONLY)
             buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 4096)
             base = offset
         }
 
         private var shift: UInt64 { imageOffset ?? 0 }
 
-        deinit {
-            buffer.deallocate()
-            Glibc.close(fd)
-        }
+        deinit { buffer.deallocate() }
 
         /// Where the next appended byte lands in the image.
         var position: UInt64 { base + UInt64(fill) }
 
         func flush() throws(EROFSError) {
             guard fill > 0, let start = buffer.baseAddress else { return }
-            try Syscall.pwrite(fd, start, count: fill, offset: base + shift, path: path)
+            try Syscall.pwrite(file, start, count: fill, offset: base + shift)
             base += UInt64(fill)
             fill = 0
             onFlush?(base)
@@ -120,13 +108,13 @@ extension EROFS {
 
         /// Copies `count` bytes from `source` (starting at its offset 0) into the image;
         /// returns how many there were, which is fewer only if the file is shorter.
-        func append(from source: Int32, count: UInt64, sourcePath: String) throws(EROFSError) -> UInt64 {
+        func append(from source: SystemIO.File, count: UInt64) throws(EROFSError) -> UInt64 {
             var done: UInt64 = 0
             while done < count {
                 if fill == buffer.count { try flush() }
                 guard let to = buffer.baseAddress else { break }
                 let want = Int(min(count - done, UInt64(buffer.count - fill)))
-                let got = try Syscall.pread(source, to + fill, count: want, offset: done, path: sourcePath)
+                let got = try Syscall.pread(source, to + fill, count: want, offset: done)
                 fill += got
                 done += UInt64(got)
                 if got < want { break }
@@ -139,7 +127,7 @@ extension EROFS {
             let result = bytes.withUnsafeBytes { raw in
                 Result { () throws(EROFSError) in
                     guard let start = raw.baseAddress else { return }
-                    try Syscall.pwrite(fd, start, count: raw.count, offset: offset + shift, path: path)
+                    try Syscall.pwrite(file, start, count: raw.count, offset: offset + shift)
                 }
             }
             try result.get()
@@ -148,28 +136,21 @@ extension EROFS {
         /// Sets the file's size to the image's; a no-op inside a larger file.
         func truncate(to size: UInt64) throws(EROFSError) {
             guard imageOffset == nil else { return }
-            try Syscall.truncate(fd, to: size, path: path)
+            try Syscall.truncate(file, to: size)
         }
     }
 
     /// A file read with positioned reads (the image, from a base offset).
     final class InputFile {
         let path: String
-        let fd: Int32
+        let file: SystemIO.File
         let size: UInt64
 
         init(path: String) throws(EROFSError) {
             self.path = path
-            fd = try Syscall.open(path, O_RDONLY)
-            do {
-                size = try Syscall.size(fd, path: path)
-            } catch {
-                Glibc.close(fd)
-                throw error
-            }
+            file = try Syscall.open(path, O_RDONLY)
+            size = try Syscall.size(file)
         }
-
-        deinit { Glibc.close(fd) }
 
         /// Exactly `count` bytes at `offset`, or `.truncated` naming `what`.
         func read(at offset: UInt64, count: Int, what: String) throws(EROFSError) -> [UInt8] {
@@ -181,7 +162,7 @@ extension EROFS {
             let got = try bytes.withUnsafeMutableBytes { raw in
                 Result { () throws(EROFSError) -> Int in
                     guard let start = raw.baseAddress else { return 0 }
-                    return try Syscall.pread(fd, start, count: count, offset: offset, path: path)
+                    return try Syscall.pread(file, start, count: count, offset: offset)
                 }
             }.get()
             guard got == count else { throw .truncated(path: path, what: what, needed: end, size: offset + UInt64(got)) }

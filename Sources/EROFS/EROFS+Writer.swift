@@ -1,6 +1,7 @@
 import ContentStore
 import FileTree
 import Glibc
+import SystemIO
 
 extension EROFS {
     /// Writes the image to `path` (created or truncated). Contents stream from the store's
@@ -98,26 +99,25 @@ extension EROFS {
         guard ref.size > 0 else { return }
         try checkPosition(planned, output: output)
         let sourcePath = store.path(for: ref)
-        let source: Int32
+        let source: SystemIO.File
         do {
             source = try Syscall.open(sourcePath, O_RDONLY)
         } catch {
             throw .contentMissing(path: planned.path, content: ref.description)
         }
-        defer { Glibc.close(source) }
-        let actual = try Syscall.size(source, path: sourcePath)
+        let actual = try Syscall.size(source)
         guard actual == ref.size else { throw .contentShort(path: planned.path, expected: ref.size, actual: actual) }
 
         let blockBytes = planned.dataBlocks * UInt64(blockSize)
         let bodyBytes = planned.inlineSize > 0 ? blockBytes : ref.size
-        let copied = try output.append(from: source, count: bodyBytes, sourcePath: sourcePath)
+        let copied = try output.append(from: source, count: bodyBytes)
         guard copied == bodyBytes else { throw .contentShort(path: planned.path, expected: ref.size, actual: copied) }
         if planned.inlineSize > 0 {
             let got = try metadata.withUnsafeMutableBytes { raw in
                 Result { () throws(EROFSError) -> Int in
                     guard let start = raw.baseAddress else { return 0 }
                     return try Syscall.pread(source, start + planned.inlineOffset, count: planned.inlineSize,
-                                             offset: blockBytes, path: sourcePath)
+                                             offset: blockBytes)
                 }
             }.get()
             guard got == planned.inlineSize else {

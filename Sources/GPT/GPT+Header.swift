@@ -34,9 +34,10 @@ extension GPT {
         var sizeOfPartitionEntry: UInt32
         var partitionEntryArrayCRC32: UInt32
 
-        /// A full 512-byte sector with the header CRC filled in.
-        func encodedSector() -> [UInt8] {
-            var bytes = [UInt8](repeating: 0, count: Int(Table.sectorSize))
+        /// A full sector of `sectorSize` bytes with the header CRC filled in; the bytes after
+        /// the 92 of the header are zero.
+        func encodedSector(sectorSize: UInt64) -> [UInt8] {
+            var bytes = [UInt8](repeating: 0, count: Int(sectorSize))
             bytes.replaceSubrange(0..<8, with: Self.signature)
             LittleEndian.put32(Self.revision, into: &bytes, at: 8)
             LittleEndian.put32(UInt32(Self.size), into: &bytes, at: 12)
@@ -54,10 +55,23 @@ extension GPT {
             return bytes
         }
 
-        /// Decodes and checks one header sector on its own: signature, revision, size, CRC and
-        /// MyLBA. Agreement with the other copy and with the file is checked by the reader.
+        /// `sector` (a header that decoded) with a new `PartitionEntryArrayCRC32` and the
+        /// `HeaderCRC32` over its `HeaderSize` bytes recomputed; every other byte, including
+        /// those of a header longer than 92 bytes, stays as it was.
+        static func patched(_ sector: [UInt8], partitionEntryArrayCRC32: UInt32) -> [UInt8] {
+            var bytes = sector
+            LittleEndian.put32(partitionEntryArrayCRC32, into: &bytes, at: 88)
+            LittleEndian.put32(0, into: &bytes, at: crcOffset)
+            let headerSize = Int(LittleEndian.get32(bytes[...], at: 12))
+            LittleEndian.put32(CRC32.checksum(bytes[0..<headerSize]), into: &bytes, at: crcOffset)
+            return bytes
+        }
+
+        /// Decodes and checks one header sector (of any sector size) on its own: signature,
+        /// revision, size, CRC and MyLBA. Agreement with the other copy and with the file is
+        /// checked by the reader.
         init(sector: [UInt8], copy: GPTError.Copy, expectedLBA: UInt64) throws(GPTError) {
-            precondition(sector.count == Int(Table.sectorSize))
+            precondition(sector.count >= 512)
             let bytes = sector[...]
             guard Array(bytes[0..<8]) == Self.signature else {
                 throw .invalidHeader(
@@ -69,8 +83,8 @@ extension GPT {
             }
             let headerSize = LittleEndian.get32(bytes, at: 12)
             // UEFI allows a larger header (up to the block size) as long as the CRC covers it.
-            guard headerSize >= UInt32(Self.size), headerSize <= UInt32(Table.sectorSize) else {
-                throw .invalidHeader(copy, field: "header size", found: "\(headerSize)", expected: "92...512")
+            guard headerSize >= UInt32(Self.size), headerSize <= UInt32(sector.count) else {
+                throw .invalidHeader(copy, field: "header size", found: "\(headerSize)", expected: "92...\(sector.count)")
             }
             var zeroed = sector
             LittleEndian.put32(0, into: &zeroed, at: Self.crcOffset)

@@ -28,19 +28,19 @@ extension GPT {
             }
         }
 
-        /// Places `requests` on a disk of `diskSize` bytes. Throws `GPTError.doesNotFit` naming
-        /// the first partition that crosses the end of the usable area, with the disk size that
-        /// would hold them all.
-        public static func plan(diskSize: UInt64, diskGUID: GUID, requests: [Request]) throws -> Table {
-            var table = Table(diskGUID: diskGUID, diskSize: diskSize, partitions: [])
-            guard diskSize % Table.sectorSize == 0, diskSize >= Table.minimumDiskSize else {
-                throw GPTError.invalidDiskSize(diskSize)
-            }
+        /// Places `requests` on a disk of `diskSize` bytes in sectors of `sectorSize` bytes.
+        /// Throws `GPTError.doesNotFit` naming the first partition that crosses the end of the
+        /// usable area, with the disk size that would hold them all.
+        public static func plan(
+            diskSize: UInt64, diskGUID: GUID, requests: [Request], sectorSize: UInt64 = Table.defaultSectorSize
+        ) throws -> Table {
+            var table = Table(diskGUID: diskGUID, diskSize: diskSize, partitions: [], sectorSize: sectorSize)
+            try table.checkGeometry()
             guard UInt64(requests.count) <= Table.entryCount else {
                 throw GPTError.tooManyPartitions(count: requests.count)
             }
-            let usableEnd = (table.lastUsableLBA + 1) * Table.sectorSize
-            var next = alignUp(table.firstUsableLBA * Table.sectorSize)
+            let usableEnd = (table.lastUsableLBA + 1) * sectorSize
+            var next = alignUp(table.firstUsableLBA * sectorSize)
             var overflow: (request: Request, size: UInt64, end: UInt64)?
             for request in requests {
                 try Table.checkName(request.name)
@@ -58,13 +58,13 @@ extension GPT {
                 table.partitions.append(
                     Partition(
                         type: request.type, uuid: request.uuid, name: request.name,
-                        firstLBA: next / Table.sectorSize, lastLBA: end / Table.sectorSize - 1,
+                        firstLBA: next / sectorSize, lastLBA: end / sectorSize - 1,
                         attributes: request.attributes))
                 next = end
             }
             if let overflow {
                 // The backup entries and header (33 sectors) follow the last partition.
-                let minimum = alignUp(next + (Table.entryArraySectors + 1) * Table.sectorSize)
+                let minimum = alignUp(next + (table.entryArraySectors + 1) * sectorSize)
                 throw GPTError.doesNotFit(
                     partition: overflow.request.name, size: overflow.size, endOffset: overflow.end,
                     usableEnd: usableEnd, minimumDiskSize: minimum)

@@ -22,10 +22,35 @@ extension GPT {
             LittleEndian.put64(partition.firstLBA, into: &bytes, at: 32)
             LittleEndian.put64(partition.lastLBA, into: &bytes, at: 40)
             LittleEndian.put64(partition.attributes.rawValue, into: &bytes, at: 48)
-            for (index, unit) in partition.name.utf16.prefix(Partition.maximumNameLength).enumerated() {
-                LittleEndian.put16(unit, into: &bytes, at: nameOffset + 2 * index)
-            }
+            putName(partition.name, into: &bytes, at: nameOffset)
             return bytes
+        }
+
+        /// `name` as UTF-16LE from `offset`, over bytes that are already zero.
+        private static func putName(_ name: String, into bytes: inout [UInt8], at offset: Int) {
+            for (index, unit) in name.utf16.prefix(Partition.maximumNameLength).enumerated() {
+                LittleEndian.put16(unit, into: &bytes, at: offset + 2 * index)
+            }
+        }
+
+        /// Overwrites the fields `change` sets in the entry starting at `offset` of `bytes`;
+        /// every other byte (other fields, reserved bytes of a larger entry) stays. A new name
+        /// replaces all 72 name bytes, NUL-padded; it must already be checked to fit.
+        static func patch(_ bytes: inout [UInt8], at offset: Int, with change: EntryChange) {
+            if let type = change.type {
+                bytes.replaceSubrange(offset..<(offset + 16), with: type.encodedMixedEndian())
+            }
+            if let uuid = change.uuid {
+                bytes.replaceSubrange((offset + 16)..<(offset + 32), with: uuid.encodedMixedEndian())
+            }
+            if let attributes = change.attributes {
+                LittleEndian.put64(attributes.rawValue, into: &bytes, at: offset + 48)
+            }
+            if let name = change.name {
+                let start = offset + nameOffset
+                bytes.replaceSubrange(start..<(start + nameBytes), with: [UInt8](repeating: 0, count: nameBytes))
+                putName(name, into: &bytes, at: start)
+            }
         }
 
         /// Decodes the first 128 bytes of `bytes` (an entry slot of `SizeOfPartitionEntry`

@@ -17,8 +17,10 @@ extension GPT {
         static let recordSize = 16
         static let osType: UInt8 = 0xEE
 
-        static func encode(diskSectors: UInt64) -> [UInt8] {
-            var bytes = [UInt8](repeating: 0, count: Int(Table.sectorSize))
+        /// LBA 0 of a disk of `diskSectors` sectors of `sectorSize` bytes; the record is in
+        /// the first 512 bytes whatever the sector size, the rest of the sector is zero.
+        static func encode(diskSectors: UInt64, sectorSize: UInt64) -> [UInt8] {
+            var bytes = [UInt8](repeating: 0, count: Int(sectorSize))
             let record = recordOffset
             bytes[record + 0] = 0x00  // BootIndicator: not bootable
             bytes.replaceSubrange((record + 1)..<(record + 4), with: [0x00, 0x02, 0x00])  // StartingCHS: LBA 1
@@ -34,7 +36,7 @@ extension GPT {
         /// Accepts any MBR with the boot signature and an 0xEE record starting at LBA 1 (also
         /// a hybrid MBR, which gdisk can make); throws naming what is missing.
         static func check(_ sector: [UInt8]) throws(GPTError) {
-            precondition(sector.count == Int(Table.sectorSize))
+            precondition(sector.count >= 512)
             guard sector[510] == 0x55, sector[511] == 0xAA else {
                 throw .invalidProtectiveMBR(
                     "boot signature is \(hex(sector[510])) \(hex(sector[511])), expected 55 aa at byte 510")

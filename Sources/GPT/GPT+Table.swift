@@ -23,11 +23,16 @@ extension GPT {
             self.attributes = attributes
         }
 
-        /// Byte offset of the first sector in the disk image.
-        public var offset: UInt64 { firstLBA * Table.sectorSize }
-        /// Size in bytes. Only meaningful when `lastLBA >= firstLBA`, which `plan`, `write` and
-        /// `read` all guarantee.
-        public var size: UInt64 { (lastLBA - firstLBA + 1) * Table.sectorSize }
+        /// Byte offset of the first sector in a disk of 512-byte sectors (image files).
+        public var offset: UInt64 { offset(sectorSize: Table.defaultSectorSize) }
+        /// Size in bytes with 512-byte sectors. Only meaningful when `lastLBA >= firstLBA`,
+        /// which `plan`, `write` and `read` all guarantee.
+        public var size: UInt64 { size(sectorSize: Table.defaultSectorSize) }
+
+        /// Byte offset of the first sector when an LBA is `sectorSize` bytes.
+        public func offset(sectorSize: UInt64) -> UInt64 { firstLBA * sectorSize }
+        /// Size in bytes when an LBA is `sectorSize` bytes.
+        public func size(sectorSize: UInt64) -> UInt64 { (lastLBA - firstLBA + 1) * sectorSize }
 
         /// The longest name an entry holds: 72 bytes of UTF-16LE.
         public static let maximumNameLength = 36
@@ -37,46 +42,58 @@ extension GPT {
     public struct Table: Sendable, Hashable, Codable {
         /// `DiskGUID`.
         public var diskGUID: GUID
-        /// Size of the disk (image file) in bytes, a multiple of 512.
+        /// Size of the disk (image file) in bytes, a multiple of `sectorSize`.
         public var diskSize: UInt64
         /// Used entries in entry order; the writer stores them at entry indices 0, 1, 2...
         public var partitions: [Partition]
+        /// Bytes per LBA: 512 for image files and most disks, 4096 on a 4Kn disk (the device's
+        /// logical block size, BLKSSZGET). Every LBA in the table counts in these units.
+        public var sectorSize: UInt64
 
-        public init(diskGUID: GUID, diskSize: UInt64, partitions: [Partition]) {
+        public init(diskGUID: GUID, diskSize: UInt64, partitions: [Partition], sectorSize: UInt64 = Table.defaultSectorSize) {
             self.diskGUID = diskGUID
             self.diskSize = diskSize
             self.partitions = partitions
+            self.sectorSize = sectorSize
         }
 
-        /// Logical block size (the only one supported).
-        public static let sectorSize: UInt64 = 512
+        /// The logical block size of image files, which the image build writes.
+        public static let defaultSectorSize: UInt64 = 512
+        /// Logical block sizes Linux disks have (the kernel's BLKSSZGET values).
+        public static let supportedSectorSizes: [UInt64] = [512, 1024, 2048, 4096]
         /// `NumberOfPartitionEntries`.
         public static let entryCount: UInt64 = 128
         /// `SizeOfPartitionEntry`.
         public static let entrySize: UInt64 = 128
-        /// Sectors taken by one entry array: 128 × 128 / 512 = 32.
-        public static let entryArraySectors: UInt64 = entryCount * entrySize / sectorSize
+        /// Sectors taken by one entry array of 128 × 128 bytes: 32 of 512 bytes, 4 of 4096.
+        public static func entryArraySectors(sectorSize: UInt64) -> UInt64 {
+            (entryCount * entrySize + sectorSize - 1) / sectorSize
+        }
         /// Smallest disk that holds both tables and one usable sector: MBR, two headers, two arrays.
-        public static let minimumDiskSize: UInt64 = (2 + 2 * entryArraySectors + 1) * sectorSize
+        public static func minimumDiskSize(sectorSize: UInt64) -> UInt64 {
+            (2 + 2 * entryArraySectors(sectorSize: sectorSize) + 1) * sectorSize
+        }
+        /// `minimumDiskSize` with 512-byte sectors (67 sectors).
+        public static let minimumDiskSize: UInt64 = minimumDiskSize(sectorSize: defaultSectorSize)
 
-        /// Number of 512-byte sectors.
-        public var diskSectors: UInt64 { diskSize / Self.sectorSize }
-        /// MBR, primary header and primary entries come first: LBA 34.
-        public var firstUsableLBA: UInt64 { 2 + Self.entryArraySectors }
-        /// Backup entries (32 sectors) and backup header (1) at the end: LBA n - 34.
-        public var lastUsableLBA: UInt64 { diskSectors - Self.entryArraySectors - 2 }
+        /// Sectors of one entry array on this disk.
+        public var entryArraySectors: UInt64 { Self.entryArraySectors(sectorSize: sectorSize) }
+        /// Number of sectors.
+        public var diskSectors: UInt64 { diskSize / sectorSize }
+        /// MBR, primary header and primary entries come first: LBA 34 (LBA 6 with 4096-byte sectors).
+        public var firstUsableLBA: UInt64 { 2 + entryArraySectors }
+        /// Backup entries and backup header at the end: LBA n - 34 (n - 6 with 4096-byte sectors).
+        public var lastUsableLBA: UInt64 { diskSectors - entryArraySectors - 2 }
         /// LBA of the backup header: the last sector.
         public var backupHeaderLBA: UInt64 { diskSectors - 1 }
         /// LBA of the backup entry array, just before the backup header.
-        public var backupEntriesLBA: UInt64 { diskSectors - 1 - Self.entryArraySectors }
+        public var backupEntriesLBA: UInt64 { diskSectors - 1 - entryArraySectors }
 
-        /// Checks everything `write` relies on: a disk size that holds the tables, at most 128
-        /// partitions, non-empty types, names that fit, extents inside the usable area and
-        /// no two partitions sharing a sector.
+        /// Checks everything `write` relies on: a supported sector size, a disk size that holds
+        /// the tables, at most 128 partitions, non-empty types, names that fit, extents inside
+        /// the usable area and no two partitions sharing a sector.
         public func validate() throws(GPTError) {
-            guard diskSize % Self.sectorSize == 0, diskSize >= Self.minimumDiskSize else {
-                throw .invalidDiskSize(diskSize)
-            }
+            try checkGeometry()
             guard UInt64(partitions.count) <= Self.entryCount else {
                 throw .tooManyPartitions(count: partitions.count)
             }
@@ -95,6 +112,19 @@ extension GPT {
             for (earlier, later) in zip(sorted, sorted.dropFirst()) where later.firstLBA <= earlier.lastLBA {
                 throw .overlap(first: earlier.name, second: later.name, sharedLBA: later.firstLBA)
             }
+        }
+
+        /// A supported sector size and a disk of whole sectors that holds both tables.
+        func checkGeometry() throws(GPTError) {
+            try Self.checkSectorSize(sectorSize)
+            guard diskSize % sectorSize == 0, diskSize >= Self.minimumDiskSize(sectorSize: sectorSize) else {
+                throw sectorSize == Self.defaultSectorSize
+                    ? .invalidDiskSize(diskSize) : .invalidDiskSizeForSectorSize(diskSize, sectorSize: sectorSize)
+            }
+        }
+
+        static func checkSectorSize(_ sectorSize: UInt64) throws(GPTError) {
+            guard supportedSectorSizes.contains(sectorSize) else { throw .unsupportedSectorSize(sectorSize) }
         }
 
         static func checkName(_ name: String) throws(GPTError) {

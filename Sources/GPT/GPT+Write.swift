@@ -3,12 +3,17 @@ extension GPT {
     /// the backup entries (LBA n-33...n-2) and the backup header (LBA n-1), and nothing else:
     /// partition contents already in the file stay as they are. The file is created when
     /// missing and extended (sparsely) to `table.diskSize` when shorter; a longer file is
-    /// refused because its last sector would not be the backup header.
+    /// refused because its last sector would not be the backup header. LBAs are in
+    /// `table.sectorSize` units (with 4096-byte sectors the entries fill LBA 2-5).
+    ///
+    /// The backup copy is written and fsynced before the primary, as `update` does: over an
+    /// existing table, a crash leaves the old primary whole (which the kernel reads) or a new
+    /// backup whole, never two torn copies.
     ///
     /// The output depends only on `table`: equal tables give identical bytes.
     public static func write(_ table: Table, to path: String) throws {
         try table.validate()
-        let file = try ImageFile(path: path, writable: true)
+        let file = try ImageFile(path: path, access: .create)
         let fileSize = try file.size
         guard fileSize <= table.diskSize else {
             throw GPTError.fileLargerThanDisk(path: path, fileSize: fileSize, diskSize: table.diskSize)
@@ -16,11 +21,14 @@ extension GPT {
         if fileSize < table.diskSize { try file.truncate(to: table.diskSize) }
 
         let sectors = encodedSectors(table)
+        let sectorSize = table.sectorSize
+        try file.write(sectors.entries, at: table.backupEntriesLBA * sectorSize, what: "backup partition entries")
+        try file.write(sectors.backupHeader, at: table.backupHeaderLBA * sectorSize, what: "backup GPT header")
+        try file.sync(after: "the backup GPT")
         try file.write(sectors.mbr, at: 0, what: "protective MBR")
-        try file.write(sectors.primaryHeader, at: Table.sectorSize, what: "primary GPT header")
-        try file.write(sectors.entries, at: 2 * Table.sectorSize, what: "primary partition entries")
-        try file.write(sectors.entries, at: table.backupEntriesLBA * Table.sectorSize, what: "backup partition entries")
-        try file.write(sectors.backupHeader, at: table.backupHeaderLBA * Table.sectorSize, what: "backup GPT header")
+        try file.write(sectors.entries, at: 2 * sectorSize, what: "primary partition entries")
+        try file.write(sectors.primaryHeader, at: sectorSize, what: "primary GPT header")
+        try file.sync(after: "the primary GPT")
     }
 
     /// The table's sectors in memory (for `write`, and for tests that compare bytes).
@@ -41,6 +49,7 @@ extension GPT {
         }
         let primary = header(myLBA: 1, alternateLBA: table.backupHeaderLBA, entriesLBA: 2)
         let backup = header(myLBA: table.backupHeaderLBA, alternateLBA: 1, entriesLBA: table.backupEntriesLBA)
-        return (ProtectiveMBR.encode(diskSectors: table.diskSectors), primary.encodedSector(), entries, backup.encodedSector())
+        let mbr = ProtectiveMBR.encode(diskSectors: table.diskSectors, sectorSize: table.sectorSize)
+        return (mbr, primary.encodedSector(sectorSize: table.sectorSize), entries, backup.encodedSector(sectorSize: table.sectorSize))
     }
 }

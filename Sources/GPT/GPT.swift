@@ -23,9 +23,19 @@
 ///                └─────────────────────────────────┘
 /// ```
 ///
+/// With 4096-byte logical sectors (a 4Kn disk) the same layout counts in 4096-byte LBAs: the
+/// entry array takes LBA 2-5 and the first usable LBA is 6. Every function takes the sector
+/// size of an image file as a parameter (512 by default) and asks a block device for its own
+/// (BLKSSZGET); 512-byte output is what it always was.
+///
 /// Every integer on disk is little-endian; GUIDs are stored "mixed-endian" (their first three
 /// fields little-endian, the last eight bytes as written). The writer touches only the table
 /// sectors, so it can run before or after the partitions are filled. The reader checks every
 /// signature, size and CRC32 against both copies and reports the first disagreement as a
 /// `GPTError`; offsets and counts are bounded by the file size before they are used.
+///
+/// Writes (`write`, and `update`, which changes entries of a table in place) put the backup
+/// copy on the disk and fsync it before they touch the primary, so a crash leaves one intact
+/// copy with the old or the new table; `readRecovering` reads whichever is intact. All I/O
+/// goes through SystemIO, whose funnel the crash tests replace.
 public enum GPT {}

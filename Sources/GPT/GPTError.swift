@@ -10,6 +10,14 @@ public enum GPTError: Error, CustomStringConvertible, Equatable, Sendable {
     case io(path: String, operation: String, message: String)
     /// The disk size is not a multiple of 512 or too small for the two tables.
     case invalidDiskSize(UInt64)
+    /// The same with sectors of another size than 512 bytes.
+    case invalidDiskSizeForSectorSize(UInt64, sectorSize: UInt64)
+    /// A logical sector size no Linux disk has.
+    case unsupportedSectorSize(UInt64)
+    /// A requested sector size that is not the block device's own.
+    case sectorSizeMismatch(path: String, requested: UInt64, device: UInt64)
+    /// A change `update` refuses before writing anything (`index` is the entry's, from 0).
+    case invalidChange(index: Int, problem: String)
     /// A partition name needs more than 36 UTF-16 code units.
     case nameTooLong(name: String, utf16Units: Int)
     /// A partition name with a U+0000, which ends the name for every reader.
@@ -51,6 +59,17 @@ public enum GPTError: Error, CustomStringConvertible, Equatable, Sendable {
         case .invalidDiskSize(let size):
             return "disk size \(size) bytes is not usable for a GPT disk; it must be a multiple of 512 and at least "
                 + "\(GPT.Table.minimumDiskSize) bytes (two tables of 34 and 33 sectors plus one usable sector)"
+        case .invalidDiskSizeForSectorSize(let size, let sectorSize):
+            return "disk size \(size) bytes is not usable for a GPT disk of \(sectorSize)-byte sectors; it must be a "
+                + "multiple of \(sectorSize) and at least \(GPT.Table.minimumDiskSize(sectorSize: sectorSize)) bytes"
+        case .unsupportedSectorSize(let size):
+            return "logical sector size \(size) is not one a disk has; use "
+                + GPT.Table.supportedSectorSizes.map(String.init).joined(separator: ", ")
+        case .sectorSizeMismatch(let path, let requested, let device):
+            return "\(path) has \(device)-byte logical sectors (BLKSSZGET), not \(requested); "
+                + "leave the sector size out for a block device"
+        case .invalidChange(let index, let problem):
+            return "cannot change GPT partition entry \(index + 1): \(problem)"
         case .nameTooLong(let name, let units):
             return "partition name '\(name)' is \(units) UTF-16 code units long; a GPT entry holds at most "
                 + "\(GPT.Partition.maximumNameLength)"

@@ -1,5 +1,5 @@
-import CShim
 import Glibc
+import SystemIO
 
 /// The console: /dev/console as stdin, stdout and stderr, one unbuffered line per write.
 public enum Console {
@@ -43,8 +43,11 @@ public enum Console {
         case .poweroff, .reboot:
             line("\(action.rawValue) in 1 s")
             System.sleep(milliseconds: 1000)
-            let result = hostimg_reboot(action == .poweroff ? HOSTIMG_REBOOT_POWER_OFF : HOSTIMG_REBOOT_RESTART)
-            line("reboot(2) failed: \(System.errorText(-result)); halting")
+            do {
+                try SystemIO.reboot(action == .poweroff ? .powerOff : .restart)
+            } catch {
+                line("reboot(2) failed: \(System.errorText(error.code)); halting")
+            }
         }
         while true { pause() }
     }

@@ -1,5 +1,5 @@
-import CShim
 import Glibc
+import SystemIO
 
 /// Device-mapper devices through /dev/mapper/control: create, load one read-only target,
 /// resume — what `dmsetup create --readonly NAME --table …` does.
@@ -20,21 +20,19 @@ public enum DeviceMapper {
     /// cannot be loaded or resumed is removed again.
     public static func create(name: String, uuid: String?, start: UInt64 = 0, sectors: UInt64, target: String, parameters: String) throws -> Device {
         let control = try System.File(path: controlPath, flags: O_RDWR)
-        var major: UInt32 = 0
-        var minor: UInt32 = 0
-        var result = hostimg_dm_create(control.descriptor, name, uuid, &major, &minor)
-        guard result == 0 else { throw System.fail("DM_DEV_CREATE", name, -result) }
-        result = hostimg_dm_load_table(control.descriptor, name, start, sectors, target, parameters, 1)
-        guard result == 0 else {
-            _ = hostimg_dm_remove(control.descriptor, name)
-            throw System.fail("DM_TABLE_LOAD \"\(start) \(sectors) \(target) \(parameters)\" into", name, -result)
+        let spec = DeviceMapperTarget(start: start, length: sectors, type: target, parameters: parameters, readOnly: true)
+        let number = try System.mapped { () throws(SystemIOError) -> DeviceNumber in
+            typealias Mapper = SystemIO.DeviceMapper
+            _ = try Mapper.create(control: control.file, name: name, uuid: uuid)
+            do throws(SystemIOError) {
+                try Mapper.load(control: control.file, name: name, target: spec)
+                return try Mapper.resume(control: control.file, name: name)
+            } catch {
+                try? Mapper.remove(control: control.file, name: name)
+                throw error
+            }
         }
-        result = hostimg_dm_resume(control.descriptor, name, &major, &minor)
-        guard result == 0 else {
-            _ = hostimg_dm_remove(control.descriptor, name)
-            throw System.fail("DM_DEV_SUSPEND (resume)", name, -result)
-        }
-        return Device(name: name, major: major, minor: minor)
+        return Device(name: name, major: number.major, minor: number.minor)
     }
 
     /// Make /dev/mapper/NAME (and /dev/dm-N if devtmpfs has not yet) point at the device.

@@ -1,5 +1,5 @@
-import CShim
 import Glibc
+import SystemIO
 
 /// Free the initramfs before the switch, as switch_root(8) does: the old root's files stay
 /// in RAM otherwise, unreachable once the new root is mounted over it. Only on a
@@ -9,8 +9,7 @@ enum InitramfsCleanup {
     static let tmpfsMagic: UInt64 = 0x0102_1994
 
     static func removeContents() {
-        var type: UInt64 = 0
-        guard hostimg_filesystem_type("/", &type) == 0, [ramfsMagic, tmpfsMagic].contains(type) else { return }
+        guard let type = try? SystemIO.fileSystemType(of: "/"), [ramfsMagic, tmpfsMagic].contains(type) else { return }
         var info = stat()
         guard lstat("/", &info) == 0 else { return }
         removeChildren(of: "", device: info.st_dev)
@@ -26,7 +25,7 @@ enum InitramfsCleanup {
                 removeChildren(of: path, device: device)
                 if path != HostImgInit.sysroot { rmdir(path) }
             } else {
-                unlink(path)
+                SystemIO.removeIfPresent(path)
             }
         }
     }

@@ -1,8 +1,9 @@
-import CShim
 import Glibc
+import SystemIO
 
-/// Every raw system call the init makes, each in one small function that throws
-/// `InitError.system` naming the operation and the path.
+/// The init's system calls: files, mounts, device nodes and modules through SystemIO (the
+/// package's one syscall funnel), each failure thrown as `InitError.system` naming the
+/// operation and the path; process and clock calls that SystemIO has no business with stay here.
 public enum System {
     public static func errorText(_ code: Int32) -> String {
         guard let text = strerror(code) else { return "errno \(code)" }
@@ -13,100 +14,71 @@ public enum System {
         .system(operation: operation, path: path, errno: code)
     }
 
-    /// A file descriptor closed on deinit.
+    /// `body`, with a SystemIO failure reported as the init reports every failed call.
+    static func mapped<T>(_ body: () throws(SystemIOError) -> T) throws(InitError) -> T {
+        do {
+            return try body()
+        } catch {
+            throw fail(error.operation, error.path, error.code)
+        }
+    }
+
+    /// An open file, closed on deinit.
     public final class File {
-        public let descriptor: Int32
-        public let path: String
+        let file: SystemIO.File
+        public var descriptor: Int32 { file.descriptor }
+        public var path: String { file.path }
 
         public init(path: String, flags: Int32 = O_RDONLY) throws {
-            let fd = open(path, flags | O_CLOEXEC)
-            guard fd >= 0 else { throw System.fail("open", path) }
-            descriptor = fd
-            self.path = path
+            file = try System.mapped { () throws(SystemIOError) in try SystemIO.File(path: path, flags: flags) }
         }
 
         /// Exactly `count` bytes at `offset`, or an error (a short read is an error).
         public func read(at offset: Int, count: Int) throws -> [UInt8] {
-            var bytes = [UInt8](repeating: 0, count: count)
-            var done = 0
-            while done < count {
-                let result = bytes.withUnsafeMutableBytes { buffer in
-                    pread(descriptor, buffer.baseAddress.map { $0 + done }, count - done, off_t(offset + done))
-                }
-                if result < 0, errno == EINTR { continue }
-                guard result > 0 else {
-                    throw System.fail("read \(count) bytes at offset \(offset) of", path, result == 0 ? EIO : errno)
-                }
-                done += result
+            do {
+                return try file.read(count: count, at: UInt64(max(offset, 0)))
+            } catch {
+                throw System.fail("read \(count) bytes at offset \(offset) of", path, error.code)
             }
-            return bytes
         }
-
-        deinit { close(descriptor) }
     }
 
     /// A whole small file (sysfs attributes, /proc/cmdline, the module list).
     public static func readFile(_ path: String, limit: Int = 1 << 24) throws -> [UInt8] {
-        let file = try File(path: path)
-        var out: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while out.count < limit {
-            let count = buffer.withUnsafeMutableBytes { Glibc.read(file.descriptor, $0.baseAddress, $0.count) }
-            if count < 0, errno == EINTR { continue }
-            guard count >= 0 else { throw fail("read", path) }
-            if count == 0 { break }
-            out.append(contentsOf: buffer[0..<count])
-        }
-        return out
+        try mapped { () throws(SystemIOError) in try SystemIO.readFile(path, limit: limit) }
     }
 
     public static func readText(_ path: String) throws -> String {
         String(decoding: try readFile(path), as: UTF8.self)
     }
 
-    public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+    public static func exists(_ path: String) -> Bool { SystemIO.exists(path) }
 
-    public static func isDirectory(_ path: String) -> Bool {
-        var info = stat()
-        return stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
-    }
+    public static func isDirectory(_ path: String) -> Bool { SystemIO.isDirectory(path) }
 
-    /// Names in a directory, without "." and "..", sorted.
+    /// Names in a directory, without "." and "..", sorted; none when it cannot be read.
     public static func list(_ path: String) -> [String] {
-        guard let directory = opendir(path) else { return [] }
-        defer { closedir(directory) }
-        var names: [String] = []
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if name != ".", name != ".." { names.append(name) }
-        }
-        return names.sorted()
+        (try? SystemIO.list(path)) ?? []
     }
 
     public static func mount(_ source: String, _ target: String, type: String?, flags: UInt, data: String? = nil) throws {
-        guard Glibc.mount(source, target, type, flags, data) == 0 else {
-            throw fail("mount \(type ?? "") \(source) on", target)
-        }
+        try mapped { () throws(SystemIOError) in try SystemIO.mount(source, on: target, type: type, flags: flags, data: data) }
     }
 
     public static func moveMount(_ source: String, _ target: String) throws {
-        guard Glibc.mount(source, target, nil, UInt(MS_MOVE), nil) == 0 else {
-            throw fail("move mount \(source) to", target)
-        }
+        try mapped { () throws(SystemIOError) in try SystemIO.moveMount(source, to: target) }
     }
 
     /// Create a block device node unless devtmpfs already did.
     public static func ensureBlockNode(_ path: String, major: UInt32, minor: UInt32) throws {
         if exists(path) { return }
-        guard mknod(path, S_IFBLK | 0o600, dev_t(hostimg_makedev(major, minor))) == 0 || errno == EEXIST else {
-            throw fail("mknod \(major):\(minor)", path)
+        try mapped { () throws(SystemIOError) in
+            try SystemIO.makeBlockNode(path, DeviceNumber(major: major, minor: minor))
         }
     }
 
     public static func makeDirectory(_ path: String) throws {
-        guard mkdir(path, 0o755) == 0 || errno == EEXIST else { throw fail("mkdir", path) }
+        try mapped { () throws(SystemIOError) in try SystemIO.makeDirectory(path) }
     }
 
     public static func sleep(milliseconds: Int) {
@@ -125,11 +97,9 @@ public enum System {
     /// finit_module(2); EEXIST is reported as `false` (already loaded), not an error.
     public static func loadModule(_ module: ModuleList.Module) throws -> Bool {
         let file = try File(path: module.path)
-        let flags = module.isCompressed ? HOSTIMG_MODULE_INIT_COMPRESSED_FILE : 0
-        let result = hostimg_finit_module(file.descriptor, module.parameters, flags)
-        if result == -EEXIST { return false }
-        guard result == 0 else { throw fail("load module", module.path, -result) }
-        return true
+        return try mapped { () throws(SystemIOError) in
+            try SystemIO.loadModule(file.file, parameters: module.parameters, compressed: module.isCompressed)
+        }
     }
 
     /// Run a program to completion (posix_spawn + waitpid); throws unless it exits 0.

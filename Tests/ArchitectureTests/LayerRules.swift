@@ -23,7 +23,7 @@ struct LayerRules {
             ("model", ["FileTree", "ContentStore", "EditDistance"]),
             ("wrappers", ["Archive", "Zstd", "Crypto", "KernelModules"]),
             ("system", ["SystemIO", "ByteCodec"]),
-            ("C", ["CArchive", "CZstd", "COpenSSL", "CKmod", "CShim"]),
+            ("C", ["CArchive", "CZstd", "COpenSSL", "CKmod", "CSyscalls"]),
         ],
         hostRoots: ["hostimg-init", "HostImgInit", "Slots"],
         hostForbidden: ["Yams", "ArgumentParser", "Archive", "CArchive", "KernelModules", "CKmod", "Repository",

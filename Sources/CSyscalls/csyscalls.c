@@ -1,4 +1,4 @@
-#include "cshim.h"
+#include "csyscalls.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -10,6 +10,8 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 #include <linux/dm-ioctl.h>
+#include <linux/fs.h>
+#include <linux/kexec.h>
 
 int hostimg_finit_module(int fd, const char *params, int flags) {
     long result = syscall(SYS_finit_module, fd, params ? params : "", flags);
@@ -21,8 +23,37 @@ uint64_t hostimg_makedev(unsigned int major, unsigned int minor) {
 }
 
 int hostimg_reboot(enum hostimg_reboot_action action) {
-    int command = action == HOSTIMG_REBOOT_POWER_OFF ? RB_POWER_OFF : RB_AUTOBOOT;
+    int command;
+    switch (action) {
+    case HOSTIMG_REBOOT_POWER_OFF: command = RB_POWER_OFF; break;
+    case HOSTIMG_REBOOT_RESTART: command = RB_AUTOBOOT; break;
+    case HOSTIMG_REBOOT_KEXEC: command = RB_KEXEC; break;
+    default: return -EINVAL;
+    }
     return reboot(command) == 0 ? 0 : -errno;
+}
+
+int hostimg_kexec_file_load(int kernel_fd, int initrd_fd, const char *cmdline, unsigned long flags) {
+    if (initrd_fd < 0) flags |= KEXEC_FILE_NO_INITRAMFS;
+    const char *line = cmdline ? cmdline : "";
+    // cmdline_len counts the terminating NUL (kexec_file_load(2)).
+    long result = syscall(SYS_kexec_file_load, kernel_fd, initrd_fd, strlen(line) + 1, line, flags);
+    return result == 0 ? 0 : -errno;
+}
+
+int hostimg_block_size(int fd, uint64_t *bytes) {
+    return ioctl(fd, BLKGETSIZE64, bytes) == 0 ? 0 : -errno;
+}
+
+int hostimg_block_logical_sector_size(int fd, uint32_t *bytes) {
+    int size = 0;  // BLKSSZGET writes an int
+    if (ioctl(fd, BLKSSZGET, &size) != 0) return -errno;
+    *bytes = (uint32_t)size;
+    return 0;
+}
+
+int hostimg_block_reread_partitions(int fd) {
+    return ioctl(fd, BLKRRPART) == 0 ? 0 : -errno;
 }
 
 int hostimg_filesystem_type(const char *path, uint64_t *type) {

@@ -1,0 +1,88 @@
+extension GPT {
+    /// One copy of the table, primary or backup: its header sector and its entry array, each
+    /// checked on its own (signature, CRCs, LBAs inside the file).
+    struct TableCopy {
+        var header: Header
+        /// The header's whole sector as read, so an update can patch it in place.
+        var sector: [UInt8]
+        /// `NumberOfPartitionEntries` × `SizeOfPartitionEntry` bytes.
+        var entries: [UInt8]
+
+        init(file: ImageFile, copy: GPTError.Copy, headerLBA: UInt64, lastLBA: UInt64, sectorSize: UInt64) throws(GPTError) {
+            sector = try file.read(
+                at: headerLBA * sectorSize, count: Int(sectorSize), what: "\(copy.rawValue) GPT header")
+            header = try Header(sector: sector, copy: copy, expectedLBA: headerLBA)
+            // A primary pointing past the end of the file means the file lost its tail: say
+            // so before any field that the shorter file merely makes look wrong.
+            if copy == .primary, header.alternateLBA > lastLBA {
+                let (sectors, overflow) = header.alternateLBA.addingReportingOverflow(1)
+                let (needed, overflow2) = sectors.multipliedReportingOverflow(by: sectorSize)
+                throw .truncated(
+                    path: file.path, fileSize: (lastLBA + 1) * sectorSize,
+                    what: "backup GPT header (at LBA \(header.alternateLBA))",
+                    needed: overflow || overflow2 ? UInt64.max : needed)
+            }
+            guard header.lastUsableLBA <= lastLBA else {
+                throw .invalidHeader(
+                    copy, field: "LastUsableLBA", found: "\(header.lastUsableLBA)",
+                    expected: "at most \(lastLBA), the file's last sector")
+            }
+            // Both bounded by the header checks (≤ 4096 × 1024 bytes; LBA ≤ lastLBA), so no
+            // product below can overflow.
+            let entryLBA = header.partitionEntryLBA
+            guard entryLBA >= 1, entryLBA <= lastLBA, entryLBA != headerLBA else {
+                throw .invalidHeader(
+                    copy, field: "PartitionEntryLBA", found: "\(entryLBA)",
+                    expected: "a sector of the file other than the header's (1...\(lastLBA))")
+            }
+            let arrayBytes = header.entryArrayBytes
+            let end = entryLBA * sectorSize + arrayBytes
+            guard end <= (lastLBA + 1) * sectorSize else {
+                throw .truncated(
+                    path: file.path, fileSize: (lastLBA + 1) * sectorSize,
+                    what: "\(copy.rawValue) partition entry array (LBA \(entryLBA), \(arrayBytes) bytes)", needed: end)
+            }
+            entries = try file.read(
+                at: entryLBA * sectorSize, count: Int(arrayBytes), what: "\(copy.rawValue) partition entry array")
+            let computed = CRC32.checksum(entries)
+            guard computed == header.partitionEntryArrayCRC32 else {
+                throw .checksumMismatch(
+                    copy, area: "partition entry array", stored: header.partitionEntryArrayCRC32, computed: computed)
+            }
+        }
+
+        /// Bytes of one entry slot (`SizeOfPartitionEntry`).
+        var slotSize: Int { Int(header.sizeOfPartitionEntry) }
+
+        /// The slot of entry `index` in `entries`.
+        func slot(_ index: Int) -> Range<Int> { (index * slotSize)..<((index + 1) * slotSize) }
+
+        /// Used entries in entry order, numbered as the kernel numbers their partitions.
+        func usedEntries() -> [NumberedPartition] {
+            (0..<Int(header.numberOfPartitionEntries)).compactMap { index in
+                PartitionEntry.decode(entries[slot(index)]).map { NumberedPartition(number: index + 1, partition: $0) }
+            }
+        }
+
+        /// `usedEntries`, each checked to lie inside the usable LBAs with its first LBA not
+        /// after its last; the first one that does not is thrown as `.invalidEntry`.
+        func checkedEntries() throws(GPTError) -> [NumberedPartition] {
+            let used = usedEntries()
+            for entry in used {
+                let partition = entry.partition
+                let index = entry.number - 1
+                guard partition.firstLBA <= partition.lastLBA else {
+                    throw .invalidEntry(
+                        index: index, problem: "StartingLBA \(partition.firstLBA) is after EndingLBA \(partition.lastLBA)")
+                }
+                guard partition.firstLBA >= header.firstUsableLBA, partition.lastLBA <= header.lastUsableLBA else {
+                    throw .invalidEntry(
+                        index: index,
+                        problem: "LBAs \(partition.firstLBA)...\(partition.lastLBA) are outside the usable LBAs "
+                            + "\(header.firstUsableLBA)...\(header.lastUsableLBA)")
+                }
+            }
+            return used
+        }
+    }
+}

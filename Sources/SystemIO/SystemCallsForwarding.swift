@@ -1,0 +1,88 @@
+import Glibc
+
+/// A funnel that passes every call on to `base` unless it implements the call itself: a fake
+/// or a tracer conforms to this and writes only the methods it changes (the type's own
+/// method wins over these defaults).
+public protocol SystemCallsForwarding: SystemCalls {
+    var base: any SystemCalls { get }
+}
+
+extension SystemCallsForwarding {
+    public func open(_ path: String, _ flags: Int32, _ mode: mode_t) throws(Errno) -> Int32 {
+        try base.open(path, flags, mode)
+    }
+
+    public func close(_ fd: Int32) throws(Errno) { try base.close(fd) }
+
+    public func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int {
+        try base.read(fd, into: buffer)
+    }
+
+    public func pread(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(Errno) -> Int {
+        try base.pread(fd, into: buffer, at: offset)
+    }
+
+    public func pwrite(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, at offset: Int64) throws(Errno) -> Int {
+        try base.pwrite(fd, buffer, at: offset)
+    }
+
+    public func fsync(_ fd: Int32) throws(Errno) { try base.fsync(fd) }
+
+    public func ftruncate(_ fd: Int32, _ length: Int64) throws(Errno) { try base.ftruncate(fd, length) }
+
+    public func fchmod(_ fd: Int32, _ mode: mode_t) throws(Errno) { try base.fchmod(fd, mode) }
+
+    public func fstat(_ fd: Int32) throws(Errno) -> FileStatus { try base.fstat(fd) }
+
+    public func stat(_ path: String) throws(Errno) -> FileStatus { try base.stat(path) }
+
+    public func rename(_ source: String, _ destination: String) throws(Errno) { try base.rename(source, destination) }
+
+    public func unlink(_ path: String) throws(Errno) { try base.unlink(path) }
+
+    public func mkdir(_ path: String, _ mode: mode_t) throws(Errno) { try base.mkdir(path, mode) }
+
+    public func listDirectory(_ path: String) throws(Errno) -> [String] { try base.listDirectory(path) }
+
+    public func mknod(_ path: String, _ mode: mode_t, _ device: DeviceNumber) throws(Errno) {
+        try base.mknod(path, mode, device)
+    }
+
+    public func mount(source: String, target: String, type: String?, flags: UInt, data: String?) throws(Errno) {
+        try base.mount(source: source, target: target, type: type, flags: flags, data: data)
+    }
+
+    public func filesystemType(_ path: String) throws(Errno) -> UInt64 { try base.filesystemType(path) }
+
+    public func blockDeviceSize(_ fd: Int32) throws(Errno) -> UInt64 { try base.blockDeviceSize(fd) }
+
+    public func logicalSectorSize(_ fd: Int32) throws(Errno) -> UInt32 { try base.logicalSectorSize(fd) }
+
+    public func rereadPartitionTable(_ fd: Int32) throws(Errno) { try base.rereadPartitionTable(fd) }
+
+    public func deviceMapperCreate(control: Int32, name: String, uuid: String?) throws(Errno) -> DeviceNumber {
+        try base.deviceMapperCreate(control: control, name: name, uuid: uuid)
+    }
+
+    public func deviceMapperLoad(control: Int32, name: String, target: DeviceMapperTarget) throws(Errno) {
+        try base.deviceMapperLoad(control: control, name: name, target: target)
+    }
+
+    public func deviceMapperResume(control: Int32, name: String) throws(Errno) -> DeviceNumber {
+        try base.deviceMapperResume(control: control, name: name)
+    }
+
+    public func deviceMapperRemove(control: Int32, name: String) throws(Errno) {
+        try base.deviceMapperRemove(control: control, name: name)
+    }
+
+    public func finitModule(_ fd: Int32, parameters: String, flags: Int32) throws(Errno) {
+        try base.finitModule(fd, parameters: parameters, flags: flags)
+    }
+
+    public func kexecFileLoad(kernel: Int32, initrd: Int32?, commandLine: String, flags: UInt) throws(Errno) {
+        try base.kexecFileLoad(kernel: kernel, initrd: initrd, commandLine: commandLine, flags: flags)
+    }
+
+    public func reboot(_ command: RebootCommand) throws(Errno) { try base.reboot(command) }
+}
