@@ -1,3 +1,5 @@
+import ByteCodec
+
 extension GPT {
     /// One partition entry (UEFI 2.10 §5.3.3 Table 5.6, `EFI_PARTITION_ENTRY`), 128 bytes:
     ///
@@ -19,35 +21,43 @@ extension GPT {
             var bytes = [UInt8](repeating: 0, count: size)
             bytes.replaceSubrange(0..<16, with: partition.type.encodedMixedEndian())
             bytes.replaceSubrange(16..<32, with: partition.uuid.encodedMixedEndian())
-            LittleEndian.put64(partition.firstLBA, into: &bytes, at: 32)
-            LittleEndian.put64(partition.lastLBA, into: &bytes, at: 40)
-            LittleEndian.put64(partition.attributes.rawValue, into: &bytes, at: 48)
+            bytes.setInteger(partition.firstLBA, at: 32, endianness: .little)
+            bytes.setInteger(partition.lastLBA, at: 40, endianness: .little)
+            bytes.setInteger(partition.attributes.rawValue, at: 48, endianness: .little)
             for (index, unit) in partition.name.utf16.prefix(Partition.maximumNameLength).enumerated() {
-                LittleEndian.put16(unit, into: &bytes, at: nameOffset + 2 * index)
+                bytes.setInteger(unit, at: nameOffset + 2 * index, endianness: .little)
             }
             return bytes
         }
 
-        /// Decodes the first 128 bytes of `bytes` (an entry slot of `SizeOfPartitionEntry`
-        /// bytes); nil for an unused entry. LBAs are checked by the reader.
-        static func decode(_ bytes: ArraySlice<UInt8>) -> Partition? {
-            precondition(bytes.count >= size)
-            let base = bytes.startIndex
-            let type = GUID(mixedEndian: bytes[base..<(base + 16)])
+        /// Decodes the first 128 bytes of `bytes`, the slot of entry `index` (`SizeOfPartitionEntry`
+        /// bytes, which the header check bounds to at least 128); nil for an unused entry.
+        /// LBAs are checked by the reader.
+        static func decode(_ bytes: ArraySlice<UInt8>, index: Int) throws(GPTError) -> Partition? {
+            do {
+                return try decodeFields(bytes)
+            } catch {
+                throw .invalidEntry(index: index, problem: "\(error)")
+            }
+        }
+
+        private static func decodeFields(_ bytes: ArraySlice<UInt8>) throws(ByteCodecError) -> Partition? {
+            let fields = ByteReader(bytes, endianness: .little)
+            let type = GUID(mixedEndian: try fields.bytes(at: 0, count: 16))
             guard type != .zero else { return nil }
             var units: [UInt16] = []
             for index in 0..<(nameBytes / 2) {
-                let unit = LittleEndian.get16(bytes, at: nameOffset + 2 * index)
+                let unit = try fields.u16(at: nameOffset + 2 * index)
                 if unit == 0 { break }
                 units.append(unit)
             }
             return Partition(
                 type: type,
-                uuid: GUID(mixedEndian: bytes[(base + 16)..<(base + 32)]),
+                uuid: GUID(mixedEndian: try fields.bytes(at: 16, count: 16)),
                 name: String(decoding: units, as: UTF16.self),
-                firstLBA: LittleEndian.get64(bytes, at: 32),
-                lastLBA: LittleEndian.get64(bytes, at: 40),
-                attributes: Attributes(rawValue: LittleEndian.get64(bytes, at: 48)))
+                firstLBA: try fields.u64(at: 32),
+                lastLBA: try fields.u64(at: 40),
+                attributes: Attributes(rawValue: try fields.u64(at: 48)))
         }
     }
 }

@@ -50,7 +50,8 @@ extension GPT {
         let slot = Int(primary.header.sizeOfPartitionEntry)
         for index in 0..<Int(primary.header.numberOfPartitionEntries) {
             let start = index * slot
-            guard let partition = PartitionEntry.decode(primary.entries[start..<(start + slot)]) else { continue }
+            let entry = primary.entries[start..<(start + slot)]
+            guard let partition = try PartitionEntry.decode(entry, index: index) else { continue }
             let header = primary.header
             guard partition.firstLBA <= partition.lastLBA else {
                 throw GPTError.invalidEntry(
@@ -93,8 +94,8 @@ extension GPT {
         try ProtectiveMBR.check(try file.read(at: 0, count: Int(sectorSize), what: "protective MBR"))
         let primary = try TableCopy(file: file, copy: .primary, headerLBA: 1, lastLBA: size / sectorSize - 1)
         let slot = Int(primary.header.sizeOfPartitionEntry)
-        return (0..<Int(primary.header.numberOfPartitionEntries)).compactMap { index in
-            PartitionEntry.decode(primary.entries[(index * slot)..<(index * slot + slot)]).map {
+        return try (0..<Int(primary.header.numberOfPartitionEntries)).compactMap { index in
+            try PartitionEntry.decode(primary.entries[(index * slot)..<(index * slot + slot)], index: index).map {
                 NumberedPartition(number: index + 1, partition: $0)
             }
         }

@@ -1,6 +1,6 @@
 import ArgumentParser
+import ByteCodec
 import Foundation
-import Crypto
 import HostImgCore
 
 extension HostImg {

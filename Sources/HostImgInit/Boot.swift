@@ -1,3 +1,4 @@
+import ByteCodec
 import Crypto
 import DMVerity
 import GPT

@@ -1,4 +1,4 @@
-import Crypto
+import ByteCodec
 
 /// The kernel command line split as the kernel's own `next_arg()` (lib/cmdline.c,
 /// kernel/params.c) splits it: words separated by spaces, double quotes group words and are

@@ -4,6 +4,7 @@ import Glibc
 import Musl
 #endif
 import Bundle
+import ByteCodec
 import ContentStore
 import Crypto
 import DMVerity
@@ -131,9 +132,9 @@ public struct ImageBuild: Sendable {
             ) { done, total in
                 observer(.progress(stage: "verity", done: done, total: total, unit: .bytes))
             }
-            return (result, "root hash \(hex(result.rootHash)), \(Size.describe(result.hashBytes)) of hashes")
+            return (result, "root hash \(Hex.encode(result.rootHash)), \(Size.describe(result.hashBytes)) of hashes")
         }
-        let rootHash = hex(verity.rootHash)
+        let rootHash = Hex.encode(verity.rootHash)
 
         try timings.run("sign") { () -> ((), String) in
             guard let signer = options.signer else {
@@ -189,7 +190,7 @@ public struct ImageBuild: Sendable {
 
         let report = BuildReport.Image(
             path: options.imagePath, bundlePath: options.bundlePath, label: options.label,
-            seed: hex(options.seed), rootHash: rootHash, table: final, slot: slot,
+            seed: Hex.encode(options.seed), rootHash: rootHash, table: final, slot: slot,
             erofs: erofs, verity: verity, signer: options.signer, bundle: bundle)
         return Result(report: report, boot: boot, stages: timings.stages)
     }

@@ -4,6 +4,7 @@ import Glibc
 import Musl
 #endif
 import Bundle
+import ByteCodec
 import DMVerity
 import EROFS
 import Foundation
@@ -81,7 +82,7 @@ public struct Inspection: Sendable, Codable {
     static func describe(_ slot: Slot, path: String, listFiles: Bool) throws -> SlotInfo {
         var info = SlotInfo(slot: slot.letter, label: slot.root.name, empty: slot.root.name == ImageLayout.emptyLabel)
         guard !info.empty else { return info }
-        info.rootHash = hex(slot.root.uuid.bytes + slot.verity.uuid.bytes)
+        info.rootHash = Hex.encode(slot.root.uuid.bytes + slot.verity.uuid.bytes)
         let file = try FileHandleFD(path: path, flags: O_RDONLY)
         if let superBlock = try? DMVerity.SuperBlock(decoding: try file.read(count: DMVerity.SuperBlock.size, at: slot.verity.offset)) {
             info.dataBlocks = superBlock.dataBlocks
