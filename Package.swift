@@ -17,7 +17,7 @@ let package = Package(
         .target(
             name: "HostImgCLI",
             dependencies: [
-                "Manifests", "BuildPipeline", "Crypto", "Drivers",
+                "Manifests", "BuildPipeline", "Crypto", "Drivers", "ByteCodec",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -30,11 +30,11 @@ let package = Package(
             dependencies: [
                 "Manifests", "ContentStore", "FileTree", "Debian", "Repository", "RootFS", "Configure", "Prune",
                 "EROFS", "DMVerity", "GPT", "Bundle", "Crypto", "ELF", "Archive", "Drivers", "Slots",
-                "SystemIO",
+                "SystemIO", "ByteCodec",
             ]
         ),
         // The A/B slot model: a slot's three partitions, pairing, the running slot, states.
-        .target(name: "Slots", dependencies: ["GPT"]),
+        .target(name: "Slots", dependencies: ["GPT", "ByteCodec"]),
 
         // System libraries: each enters once, through one Swift module that exposes no C types.
         .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
@@ -43,7 +43,7 @@ let package = Package(
         .systemLibrary(name: "CKmod", pkgConfig: "libkmod", providers: [.apt(["libkmod-dev"])]),
         .target(name: "Archive", dependencies: ["CArchive"]),
         .target(name: "Zstd", dependencies: ["CZstd"]),
-        .target(name: "Crypto", dependencies: ["COpenSSL"]),
+        .target(name: "Crypto", dependencies: ["COpenSSL", "ByteCodec"]),
         .target(name: "KernelModules", dependencies: ["CKmod"]),
         .target(name: "EditDistance"),
         // The system layer: every file, block-device and kernel call of the package goes through
@@ -51,11 +51,13 @@ let package = Package(
         // what Swift cannot call (ioctls built from macros, syscalls without a glibc wrapper).
         .target(name: "CSyscalls"),
         .target(name: "SystemIO", dependencies: ["CSyscalls"]),
+        // Integers in an explicit byte order and hex: the one codec every format module shares.
+        .target(name: "ByteCodec"),
         // Issue: driver pruning through libkmod (kept closure, firmware, regenerated indexes).
-        .target(name: "Drivers", dependencies: ["KernelModules", "FileTree", "ContentStore", "EditDistance"]),
+        .target(name: "Drivers", dependencies: ["KernelModules", "FileTree", "ContentStore", "EditDistance", "ByteCodec"]),
 
         // The root tree: content-addressed blobs on disk, paths and metadata in memory.
-        .target(name: "ContentStore", dependencies: ["Crypto"]),
+        .target(name: "ContentStore", dependencies: ["Crypto", "ByteCodec"]),
         .target(name: "FileTree", dependencies: ["ContentStore"]),
 
         // Issue 3, the rootfs stage: Debian metadata and resolution, the repository client,
@@ -63,18 +65,18 @@ let package = Package(
         .target(name: "Debian", dependencies: ["Crypto", "EditDistance"]),
         .target(name: "Repository", dependencies: ["Debian", "ContentStore", "Archive", "Crypto"]),
         .target(name: "RootFS", dependencies: ["FileTree", "ContentStore", "Archive", "Crypto"]),
-        .target(name: "ELF"),
-        .target(name: "Configure", dependencies: ["RootFS", "FileTree", "ContentStore", "ELF", "Debian", "Crypto"]),
+        .target(name: "ELF", dependencies: ["ByteCodec"]),
+        .target(name: "Configure", dependencies: ["RootFS", "FileTree", "ContentStore", "ELF", "Debian", "Crypto", "ByteCodec"]),
         .target(name: "Prune", dependencies: ["FileTree", "ContentStore", "ELF"]),
 
         // Issue 4, the image stage: one module per on-disk format, pure of I/O policy.
-        .target(name: "EROFS", dependencies: ["FileTree", "ContentStore", "SystemIO"]),
-        .target(name: "DMVerity", dependencies: ["Crypto", "SystemIO"]),
-        .target(name: "GPT", dependencies: ["SystemIO"]),
-        .target(name: "Bundle", dependencies: ["Crypto", "Zstd", "SystemIO"]),
+        .target(name: "EROFS", dependencies: ["FileTree", "ContentStore", "SystemIO", "ByteCodec"]),
+        .target(name: "DMVerity", dependencies: ["Crypto", "SystemIO", "ByteCodec"]),
+        .target(name: "GPT", dependencies: ["SystemIO", "ByteCodec"]),
+        .target(name: "Bundle", dependencies: ["Crypto", "Zstd", "SystemIO", "ByteCodec"]),
 
         // The initrd's /init: Swift stdlib linked statically, no Foundation (HostImgInit.swift).
-        .target(name: "HostImgInit", dependencies: ["SystemIO", "Crypto", "GPT", "DMVerity", "Slots"]),
+        .target(name: "HostImgInit", dependencies: ["SystemIO", "Crypto", "GPT", "DMVerity", "Slots", "ByteCodec"]),
         .executableTarget(
             name: "hostimg-init", dependencies: ["HostImgInit"],
             linkerSettings: [.unsafeFlags(["-static-stdlib", "-Xlinker", "--strip-all", "-Xlinker", "--gc-sections"])]
@@ -95,7 +97,8 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["SystemIO"], path: "Tests/TestSupport"),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "Zstd", "TestSupport"]),
         .testTarget(name: "ZstdTests", dependencies: ["Zstd", "TestSupport"]),
-        .testTarget(name: "CryptoTests", dependencies: ["Crypto", "TestSupport"]),
+        .testTarget(name: "CryptoTests", dependencies: ["Crypto", "ByteCodec", "TestSupport"]),
+        .testTarget(name: "ByteCodecTests", dependencies: ["ByteCodec"]),
         .testTarget(name: "KernelModulesTests", dependencies: ["KernelModules", "TestSupport"]),
         .testTarget(name: "ContentStoreTests", dependencies: ["ContentStore", "TestSupport"]),
         .testTarget(name: "DriversTests", dependencies: ["Drivers", "KernelModules", "FileTree", "ContentStore", "TestSupport"]),
@@ -105,14 +108,14 @@ let package = Package(
         .testTarget(name: "ELFTests", dependencies: ["ELF", "TestSupport"]),
         .testTarget(name: "ConfigureTests", dependencies: ["Configure", "RootFS", "FileTree", "ContentStore", "TestSupport"]),
         .testTarget(name: "PruneTests", dependencies: ["Prune", "FileTree", "ContentStore", "TestSupport"]),
-        .testTarget(name: "EROFSTests", dependencies: ["EROFS", "FileTree", "ContentStore", "TestSupport"]),
-        .testTarget(name: "DMVerityTests", dependencies: ["DMVerity", "Crypto", "TestSupport"]),
-        .testTarget(name: "GPTTests", dependencies: ["GPT", "Crypto", "SystemIO", "TestSupport"]),
+        .testTarget(name: "EROFSTests", dependencies: ["EROFS", "FileTree", "ContentStore", "ByteCodec", "TestSupport"]),
+        .testTarget(name: "DMVerityTests", dependencies: ["DMVerity", "Crypto", "ByteCodec", "TestSupport"]),
+        .testTarget(name: "GPTTests", dependencies: ["GPT", "Crypto", "SystemIO", "ByteCodec", "TestSupport"]),
         .testTarget(name: "SystemIOTests", dependencies: ["SystemIO", "TestSupport"]),
-        .testTarget(name: "HostImgInitTests", dependencies: ["HostImgInit", "Slots", "GPT", "DMVerity", "Crypto", "TestSupport"]),
+        .testTarget(name: "HostImgInitTests", dependencies: ["HostImgInit", "Slots", "GPT", "DMVerity", "Crypto", "ByteCodec", "TestSupport"]),
         .testTarget(name: "BundleTests", dependencies: ["Bundle", "Crypto", "Zstd", "Archive", "TestSupport"]),
         // The image stage end to end on a synthetic tree: upstream tools check every part.
-        .testTarget(name: "ImageTests", dependencies: ["BuildPipeline", "Manifests", "Slots", "Crypto", "FileTree", "ContentStore", "GPT", "ELF", "TestSupport"]),
+        .testTarget(name: "ImageTests", dependencies: ["BuildPipeline", "Manifests", "Slots", "Crypto", "FileTree", "ContentStore", "GPT", "ELF", "ByteCodec", "TestSupport"]),
         // `make e2e`: the stages against Debian's mirror, chroot, QEMU. Skipped without
         // HOSTIMG_NETWORK_TESTS=1.
         .testTarget(name: "EndToEndTests", dependencies: ["BuildPipeline", "Manifests", "Debian", "ELF", "EROFS", "FileTree", "ContentStore", "Crypto", "Drivers", "RootFS", "TestSupport"]),

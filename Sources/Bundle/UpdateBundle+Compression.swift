@@ -1,3 +1,4 @@
+import ByteCodec
 import Crypto
 import Zstd
 
@@ -88,18 +89,6 @@ final class RunningDigest {
         guard let hasher = hasher.take() else {
             throw BundleError.invalidArgument("internal error: a SHA-256 digest was finished twice")
         }
-        return hexString(try hasher.finalize())
+        return Hex.encode(try hasher.finalize())
     }
-}
-
-/// Lowercase hex, as `sha256sum` prints digests.
-func hexString(_ bytes: [UInt8]) -> String {
-    let digits = Array("0123456789abcdef".utf8)
-    var characters: [UInt8] = []
-    characters.reserveCapacity(bytes.count * 2)
-    for byte in bytes {
-        characters.append(digits[Int(byte >> 4)])
-        characters.append(digits[Int(byte & 0x0f)])
-    }
-    return String(decoding: characters, as: UTF8.self)
 }

@@ -1,3 +1,4 @@
+import ByteCodec
 import Foundation
 
 extension UpdateBundle {
@@ -106,8 +107,7 @@ extension UpdateBundle.Manifest {
             case "\"": result += "\\\""
             case "\\": result += "\\\\"
             case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                result += "\\u" + Hex.encode(scalar.value, digits: 4)
             default: result.unicodeScalars.append(scalar)
             }
         }

@@ -1,3 +1,5 @@
+import ByteCodec
+
 extension UpdateBundle {
     /// One ustar header block (POSIX.1-1988 "ustar", as in `tar.h` / `struct posix_header`),
     /// 512 bytes. Numbers are ASCII octal, NUL-terminated; sizes of 8 GiB and more use the
@@ -90,9 +92,7 @@ extension UpdateBundle {
         static func putBase256(_ value: UInt64, into block: inout [UInt8], at offset: Int, width: Int) {
             for index in 0..<width { block[offset + index] = 0 }
             block[offset] = 0x80
-            for byte in 0..<8 {
-                block[offset + width - 1 - byte] = UInt8(truncatingIfNeeded: value >> (8 * UInt64(byte)))
-            }
+            block.setInteger(value, at: offset + width - 8, endianness: .big)
         }
 
         static func checksum(of block: [UInt8]) -> UInt32 {

@@ -1,3 +1,5 @@
+import ByteCodec
+
 extension Configure.LdCache {
     static let magic = Array("glibc-ld.so.cache".utf8)
     static let version = Array("1.1".utf8)
@@ -18,38 +20,39 @@ extension Configure.LdCache {
         out.reserveCapacity(Int(stringBase) + strings.bytes.count + 64)
         out += Self.magic
         out += Self.version
-        out.appendLE(UInt32(entries.count))                    // nlibs
-        out.appendLE(UInt32(strings.bytes.count))              // len_strings
-        out += [2, 0, 0, 0]                                     // flags: cache_file_new_flags_endian_little; padding
+        out.appendInteger(UInt32(entries.count), endianness: .little)  // nlibs
+        out.appendInteger(UInt32(strings.bytes.count), endianness: .little)  // len_strings
+        out += [2, 0, 0, 0]  // flags: cache_file_new_flags_endian_little; padding
         let extensionOffsetAt = out.count
-        out.appendLE(UInt32(0))                                 // extension_offset, patched below
-        out += [UInt8](repeating: 0, count: 12)                 // unused[3]
+        out.appendInteger(UInt32(0), endianness: .little)  // extension_offset, patched below
+        out += [UInt8](repeating: 0, count: 12)  // unused[3]
         for entry in entries {
-            out.appendLE(UInt32(bitPattern: entry.flags))       // flags
-            out.appendLE(stringBase + strings.offsets[entry.soname, default: 0])  // key
-            out.appendLE(stringBase + strings.offsets[entry.path, default: 0])    // value
-            out.appendLE(UInt32(0))                             // osversion_unused
-            out.appendLE(UInt64(0))                             // hwcap
+            out.appendInteger(UInt32(bitPattern: entry.flags), endianness: .little)  // flags
+            out.appendInteger(stringBase + strings.offsets[entry.soname, default: 0], endianness: .little)  // key
+            out.appendInteger(stringBase + strings.offsets[entry.path, default: 0], endianness: .little)  // value
+            out.appendInteger(UInt32(0), endianness: .little)  // osversion_unused
+            out.appendInteger(UInt64(0), endianness: .little)  // hwcap
         }
         out += strings.bytes
         while out.count % 4 != 0 { out.append(0) }
         let extensionOffset = UInt32(out.count)
-        out.replaceLE(at: extensionOffsetAt, extensionOffset)
+        out.setInteger(extensionOffset, at: extensionOffsetAt, endianness: .little)
         let generatorBytes = Array(generator.utf8)
-        out.appendLE(Self.extensionMagic)                       // cache_extension.magic
-        out.appendLE(UInt32(1))                                 // count
-        out.appendLE(UInt32(0))                                 // tag: cache_extension_tag_generator
-        out.appendLE(UInt32(0))                                 // flags
-        out.appendLE(extensionOffset + 8 + 16)                  // offset of the data
-        out.appendLE(UInt32(generatorBytes.count))              // size
+        out.appendInteger(Self.extensionMagic, endianness: .little)  // cache_extension.magic
+        out.appendInteger(UInt32(1), endianness: .little)  // count
+        out.appendInteger(UInt32(0), endianness: .little)  // tag: cache_extension_tag_generator
+        out.appendInteger(UInt32(0), endianness: .little)  // flags
+        out.appendInteger(extensionOffset + 8 + 16, endianness: .little)  // offset of the data
+        out.appendInteger(UInt32(generatorBytes.count), endianness: .little)  // size
         out += generatorBytes
         return out
     }
 
     /// Reads a cache back (the round-trip check): entries in file order and the generator.
     static func decode(_ bytes: [UInt8]) -> (entries: [Entry], generator: String?)? {
+        let fields = ByteReader(bytes, endianness: .little)
         guard bytes.count >= headerSize, Array(bytes[0..<17]) == magic, Array(bytes[17..<20]) == version,
-              let count = bytes.readLE32(20), let extensionOffset = bytes.readLE32(32) else { return nil }
+              let count = try? fields.u32(at: 20), let extensionOffset = try? fields.u32(at: 32) else { return nil }
         func string(_ offset: UInt32) -> String? {
             let start = Int(offset)
             guard start < bytes.count, let end = bytes[start...].firstIndex(of: 0) else { return nil }
@@ -58,17 +61,17 @@ extension Configure.LdCache {
         var entries: [Entry] = []
         for index in 0..<Int(count) {
             let base = headerSize + index * entrySize
-            guard let flags = bytes.readLE32(base), let key = bytes.readLE32(base + 4), let value = bytes.readLE32(base + 8),
-                  let soname = string(key), let path = string(value) else { return nil }
+            guard let flags = try? fields.u32(at: base), let key = try? fields.u32(at: base + 4),
+                  let value = try? fields.u32(at: base + 8), let soname = string(key), let path = string(value) else { return nil }
             entries.append(Entry(soname: soname, path: path, flags: Int32(bitPattern: flags)))
         }
         var generator: String?
         let ext = Int(extensionOffset)
-        if ext > 0, bytes.readLE32(ext) == extensionMagic, let sections = bytes.readLE32(ext + 4) {
+        if ext > 0, (try? fields.u32(at: ext)) == extensionMagic, let sections = try? fields.u32(at: ext + 4) {
             for index in 0..<Int(sections) {
                 let at = ext + 8 + 16 * index
-                guard let tag = bytes.readLE32(at), let offset = bytes.readLE32(at + 8), let size = bytes.readLE32(at + 12),
-                      Int(offset) + Int(size) <= bytes.count else { continue }
+                guard let tag = try? fields.u32(at: at), let offset = try? fields.u32(at: at + 8),
+                      let size = try? fields.u32(at: at + 12), Int(offset) + Int(size) <= bytes.count else { continue }
                 if tag == 0 { generator = String(decoding: bytes[Int(offset)..<Int(offset + size)], as: UTF8.self) }
             }
         }
@@ -105,24 +108,5 @@ extension Configure.LdCache {
             }
             return (bytes, offsets)
         }
-    }
-}
-
-extension Array where Element == UInt8 {
-    mutating func appendLE(_ value: UInt32) {
-        for shift in stride(from: 0, to: 32, by: 8) { append(UInt8(truncatingIfNeeded: value >> UInt32(shift))) }
-    }
-
-    mutating func appendLE(_ value: UInt64) {
-        for shift in stride(from: 0, to: 64, by: 8) { append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
-    }
-
-    mutating func replaceLE(at index: Int, _ value: UInt32) {
-        for byte in 0..<4 { self[index + byte] = UInt8(truncatingIfNeeded: value >> UInt32(8 * byte)) }
-    }
-
-    func readLE32(_ at: Int) -> UInt32? {
-        guard at >= 0, at + 4 <= count else { return nil }
-        return (0..<4).reduce(UInt32(0)) { $0 | UInt32(self[at + $1]) << (8 * UInt32($1)) }
     }
 }

@@ -1,3 +1,4 @@
+import ByteCodec
 import Crypto
 import Foundation
 
@@ -161,7 +162,7 @@ public struct ContentStore: Sendable {
             finished = true
             var digestHasher = try SHA256()
             swap(&digestHasher, &hasher)
-            let digest = try digestHasher.finalize().map { String(format: "%02x", $0) }.joined()
+            let digest = Hex.encode(try digestHasher.finalize())
             do {
                 try handle.synchronize()
                 try handle.close()

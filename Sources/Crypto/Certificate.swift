@@ -1,3 +1,4 @@
+import ByteCodec
 internal import COpenSSL
 
 /// An X.509 certificate: the public half that signs dm-verity root hashes and that the
@@ -31,7 +32,7 @@ public final class Certificate: @unchecked Sendable {
         var name = [CChar](repeating: 0, count: 512)
         X509_NAME_oneline(X509_get_subject_name(pointer), &name, Int32(name.count))
         subject = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        sha256Fingerprint = hexString(try SHA256.hash(der))
+        sha256Fingerprint = Hex.encode(try SHA256.hash(der))
     }
 
     /// Load the first certificate of a PEM file body ("BEGIN CERTIFICATE").

@@ -1,3 +1,4 @@
+import ByteCodec
 internal import COpenSSL
 
 /// Incremental SHA-256 over OpenSSL's EVP interface.
@@ -49,7 +50,7 @@ public struct SHA256: ~Copyable {
 
     /// SHA-256 of `bytes` as lowercase hex, as `sha256sum` prints it.
     public static func hexDigest(_ bytes: [UInt8]) throws -> String {
-        hexString(try hash(bytes))
+        Hex.encode(try hash(bytes))
     }
 
     deinit { EVP_MD_CTX_free(context) }
@@ -98,6 +99,6 @@ public enum MD5 {
         try bytes.withUnsafeBytes { buffer in
             try openSSLCheck(EVP_Digest(buffer.baseAddress, buffer.count, &digest, &length, EVP_md5(), nil), "compute an MD5 digest")
         }
-        return hexString(Array(digest.prefix(Int(length))))
+        return Hex.encode(Array(digest.prefix(Int(length))))
     }
 }

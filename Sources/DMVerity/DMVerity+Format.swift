@@ -1,3 +1,4 @@
+import ByteCodec
 import Crypto
 
 extension DMVerity {
@@ -19,7 +20,7 @@ extension DMVerity {
         }
 
         /// The root hash in lowercase hex, as veritysetup prints it.
-        public var rootHashHex: String { hexString(rootHash) }
+        public var rootHashHex: String { Hex.encode(rootHash) }
     }
 
     /// Hashes `data` (length a multiple of the data block size) and writes superblock + tree
@@ -139,7 +140,7 @@ extension DMVerity.SuperBlock {
     ) -> String {
         var words: [String] = [
             "\(hashType)", dataDevice, hashDevice, "\(dataBlockSize)", "\(hashBlockSize)", "\(dataBlocks)", "1", algorithm,
-            hexString(rootHash), salt.isEmpty ? "-" : hexString(salt),
+            Hex.encode(rootHash), salt.isEmpty ? "-" : Hex.encode(salt),
         ]
         if let key = signatureKeyDescription {
             words += ["2", "root_hash_sig_key_desc", key]

@@ -1,3 +1,5 @@
+import ByteCodec
+
 extension DMVerity {
     /// The 512-byte superblock at the start of the hash device, little-endian
     /// (cryptsetup `lib/verity/verity.c`, `struct verity_sb`). The kernel never reads it: it
@@ -64,21 +66,18 @@ extension DMVerity {
         /// `Parameters`) are cut to the slot.
         public func encoded() -> [UInt8] {
             var bytes = [UInt8](repeating: 0, count: Self.size)
-            func put(_ value: UInt64, width: Int, at offset: Int) {
-                for index in 0..<width { bytes[offset + index] = UInt8(truncatingIfNeeded: value >> (8 * UInt64(index))) }
-            }
             func put(_ field: [UInt8], at offset: Int, slot: Int) {
                 for (index, byte) in field.prefix(slot).enumerated() { bytes[offset + index] = byte }
             }
             put(Self.magic, at: 0, slot: 8)
-            put(UInt64(version), width: 4, at: 8)
-            put(UInt64(hashType), width: 4, at: 12)
+            bytes.setInteger(version, at: 8, endianness: .little)
+            bytes.setInteger(hashType, at: 12, endianness: .little)
             put(uuid, at: 16, slot: 16)
             put(Array(algorithm.utf8), at: 32, slot: 32)
-            put(UInt64(dataBlockSize), width: 4, at: 64)
-            put(UInt64(hashBlockSize), width: 4, at: 68)
-            put(dataBlocks, width: 8, at: 72)
-            put(UInt64(min(salt.count, 256)), width: 2, at: 80)
+            bytes.setInteger(dataBlockSize, at: 64, endianness: .little)
+            bytes.setInteger(hashBlockSize, at: 68, endianness: .little)
+            bytes.setInteger(dataBlocks, at: 72, endianness: .little)
+            bytes.setInteger(UInt16(min(salt.count, 256)), at: 80, endianness: .little)
             put(salt, at: 88, slot: 256)
             return bytes
         }
@@ -97,31 +96,35 @@ extension DMVerity {
             guard bytes.count >= Self.size else {
                 throw invalid("only \(bytes.count) bytes; a superblock is \(Self.size)")
             }
-            func value(at offset: Int, width: Int) -> UInt64 {
-                (0..<width).reduce(UInt64(0)) { $0 | UInt64(bytes[offset + $1]) << (8 * UInt64($1)) }
-            }
             guard Array(bytes[0..<8]) == Self.magic else {
-                throw invalid("the signature is \(hexString(bytes[0..<8])), not \"verity\\0\\0\" (76657269747900 00)")
+                throw invalid("the signature is \(Hex.encode(bytes[0..<8])), not \"verity\\0\\0\" (76657269747900 00)")
             }
-            version = UInt32(value(at: 8, width: 4))
+            // Every field lies in the 512 bytes checked above, so the reads cannot fail.
+            let fields = ByteReader(bytes, endianness: .little)
+            let saltSize: UInt16
+            do throws(ByteCodecError) {
+                version = try fields.u32(at: 8)
+                hashType = try fields.u32(at: 12)
+                dataBlockSize = try fields.u32(at: 64)
+                hashBlockSize = try fields.u32(at: 68)
+                dataBlocks = try fields.u64(at: 72)
+                saltSize = try fields.u16(at: 80)
+            } catch {
+                throw invalid("\(error)")
+            }
             guard version == 1 else { throw invalid("superblock version \(version); only version 1 exists") }
-            hashType = UInt32(value(at: 12, width: 4))
             guard hashType <= 1 else { throw invalid("hash type \(hashType); only 0 and 1 exist") }
             uuid = Array(bytes[16..<32])
             let name = bytes[32..<64].prefix { $0 != 0 }
             algorithm = String(decoding: name, as: UTF8.self)
-            dataBlockSize = UInt32(value(at: 64, width: 4))
-            hashBlockSize = UInt32(value(at: 68, width: 4))
             for (field, size) in [("data", dataBlockSize), ("hash", hashBlockSize)] {
                 guard size >= 512, size <= 512 * 1024 * 1024, size & (size - 1) == 0 else {
                     throw invalid("\(field) block size \(size) is not a power of two from 512 bytes to 512 MiB")
                 }
             }
-            dataBlocks = value(at: 72, width: 8)
             guard dataBlocks > 0 else { throw invalid("it describes 0 data blocks") }
-            let saltSize = Int(value(at: 80, width: 2))
             guard saltSize <= 256 else { throw invalid("salt size \(saltSize) is larger than the 256-byte salt field") }
-            salt = Array(bytes[88..<(88 + saltSize)])
+            salt = Array(bytes[88..<(88 + Int(saltSize))])
         }
     }
 }

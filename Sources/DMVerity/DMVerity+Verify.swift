@@ -1,3 +1,4 @@
+import ByteCodec
 import Crypto
 
 extension DMVerity {
@@ -16,7 +17,7 @@ extension DMVerity {
     public static func verify(data: Region, hash: Region, rootHash: [UInt8], parallelism: Int = defaultParallelism) throws {
         guard rootHash.count == Parameters.digestSize else {
             throw DMVerityError.invalidRootHash(
-                "\(rootHash.count) bytes (\(hexString(rootHash))); a SHA-256 root hash is \(Parameters.digestSize) bytes")
+                "\(rootHash.count) bytes (\(Hex.encode(rootHash))); a SHA-256 root hash is \(Parameters.digestSize) bytes")
         }
         let hashFile = try OpenFile(path: hash.path, writable: false)
         guard hash.length >= UInt64(SuperBlock.size) else {
@@ -59,7 +60,7 @@ extension DMVerity {
             let computed = try hashing { try hasher.hash(block) }
             guard computed == rootHash else {
                 throw DMVerityError.rootHashMismatch(
-                    expected: hexString(rootHash), computed: hexString(computed),
+                    expected: Hex.encode(rootHash), computed: Hex.encode(computed),
                     where: "the only data block (at offset \(data.offset) of \(data.path); a one-block device has no tree)")
             }
             return
@@ -68,7 +69,7 @@ extension DMVerity {
         let computedRoot = try hashing { try hasher.hash(UnsafeRawBufferPointer(tree.slice(topOffset, geometry.hashBlockSize))) }
         guard computedRoot == rootHash else {
             throw DMVerityError.rootHashMismatch(
-                expected: hexString(rootHash), computed: hexString(computedRoot),
+                expected: Hex.encode(rootHash), computed: Hex.encode(computedRoot),
                 where: "the top hash block (at offset \(hash.offset + UInt64(topOffset)) of \(hash.path))")
         }
 

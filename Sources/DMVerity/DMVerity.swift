@@ -95,8 +95,3 @@ extension DMVerity {
         }
     }
 }
-
-// MARK: - Hex
-
-func hexString(_ bytes: some Sequence<UInt8>) -> String { Hex.encode(bytes) }
-func bytes(fromHex text: String) -> [UInt8]? { Hex.decode(text) }

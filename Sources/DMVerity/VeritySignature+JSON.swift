@@ -1,3 +1,5 @@
+import ByteCodec
+
 /// The two encodings a verity-sig partition needs, written without Foundation so that the
 /// initrd's init (Sources/HostImgInit, linked statically, no Foundation) reads the partition
 /// with the same code that writes and verifies it at build time.
@@ -35,7 +37,7 @@ enum FlatJSON {
         mutating func expect(_ char: Character) throws(DMVerityError) {
             skipSpace()
             guard index < bytes.endIndex, bytes[index] == char.asciiValue else {
-                let found = index < bytes.endIndex ? "0x" + hexString([bytes[index]]) : "the end"
+                let found = index < bytes.endIndex ? "0x" + Hex.encode([bytes[index]]) : "the end"
                 throw fail("expected \"\(char)\", found \(found)")
             }
             index += 1
@@ -103,7 +105,7 @@ enum FlatJSON {
                         throw fail("unknown escape \\\(Character(Unicode.Scalar(escaped)))")
                     }
                 case 0..<0x20:
-                    throw fail("control byte 0x\(hexString([byte])) inside a string")
+                    throw fail("control byte 0x\(Hex.encode([byte])) inside a string")
                 default:
                     out.append(byte)
                 }

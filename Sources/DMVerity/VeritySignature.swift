@@ -1,3 +1,4 @@
+import ByteCodec
 import Crypto
 
 /// The content of a verity-sig partition (UAPI Discoverable Partitions Specification): which
@@ -35,7 +36,7 @@ public struct VeritySignature: Sendable, Equatable {
         guard !rootHash.isEmpty else {
             throw DMVerityError.invalidRootHash("the root hash to sign is empty")
         }
-        let hex = hexString(rootHash)
+        let hex = Hex.encode(rootHash)
         let signature = try PKCS7.signDetached(data: Array(hex.utf8), key: key, certificate: certificate)
         return VeritySignature(rootHash: hex, certificateFingerprint: certificate.sha256Fingerprint, signature: signature)
     }
@@ -67,7 +68,7 @@ public struct VeritySignature: Sendable, Equatable {
         let end = bytes.firstIndex(of: 0) ?? bytes.count
         if let garbage = bytes[end...].firstIndex(where: { $0 != 0 }) {
             throw DMVerityError.signatureMalformed(
-                "byte \(garbage) is 0x\(hexString([bytes[garbage]])) after the JSON ended at byte \(end); "
+                "byte \(garbage) is 0x\(Hex.encode([bytes[garbage]])) after the JSON ended at byte \(end); "
                     + "everything after the JSON must be NUL")
         }
         let members = try FlatJSON.parseObject(bytes[..<end])
@@ -104,8 +105,8 @@ public struct VeritySignature: Sendable, Equatable {
     /// `verify(trusting:)`, and also that the signature is for `rootHash` (the hash just
     /// computed over the image), so a valid signature of another image is rejected.
     public func verify(rootHash expected: [UInt8], trusting certificate: Certificate) throws {
-        guard rootHash == hexString(expected) else {
-            throw DMVerityError.signatureRootHashMismatch(signed: rootHash, expected: hexString(expected))
+        guard rootHash == Hex.encode(expected) else {
+            throw DMVerityError.signatureRootHashMismatch(signed: rootHash, expected: Hex.encode(expected))
         }
         try verify(trusting: certificate)
     }

@@ -2,6 +2,8 @@
 import Glibc
 #endif
 
+import ByteCodec
+
 extension Drivers {
     /// A PCI vendor:device id from the manifest, and how it meets module aliases.
     ///
@@ -33,11 +35,11 @@ extension Drivers {
         }
 
         /// As the manifest writes it: lowercase "8086:10d3".
-        public var description: String { Self.hex(vendor, 4).lowercased() + ":" + Self.hex(device, 4).lowercased() }
+        public var description: String { Hex.encode(vendor, digits: 4) + ":" + Hex.encode(device, digits: 4) }
 
         /// The vendor and device fields of the kernel's modalias: "0000VVVV", uppercase.
-        var modaliasVendor: String { Self.hex(UInt32(vendor), 8) }
-        var modaliasDevice: String { Self.hex(UInt32(device), 8) }
+        var modaliasVendor: String { Hex.encode(vendor, digits: 8, uppercase: true) }
+        var modaliasDevice: String { Hex.encode(device, digits: 8, uppercase: true) }
 
         /// Whether a module alias pattern could match this device (see the type's comment).
         public func matches(alias: String) -> Bool {
@@ -46,11 +48,6 @@ extension Drivers {
                 return false
             }
             return fnmatch(fields.vendor, modaliasVendor, 0) == 0 && fnmatch(fields.device, modaliasDevice, 0) == 0
-        }
-
-        static func hex<T: BinaryInteger>(_ value: T, _ digits: Int) -> String {
-            let text = String(value, radix: 16, uppercase: true)
-            return String(repeating: "0", count: max(0, digits - text.count)) + text
         }
     }
 

@@ -1,3 +1,4 @@
+import ByteCodec
 import Foundation
 
 extension ELF {
@@ -73,30 +74,37 @@ extension ELF {
         }
     }
 
-    /// Decodes fixed-width integers from a record's bytes in the object's byte order. Every
-    /// access is bounds-checked; a field past the end is a `truncated` error, not a trap.
+    /// Decodes fixed-width integers from a record's bytes in the object's byte order, through
+    /// the package's one codec. Every access is bounds-checked; a field past the end is a
+    /// `truncated` error naming the record and its place in the file, not a trap.
     struct FieldReader {
-        let bytes: [UInt8]
-        let endianness: Endianness
+        let fields: ByteReader
         let elfClass: Class
         /// For error messages: what record this is and where it sits in the file.
         let what: String
         let fileOffset: UInt64
 
+        init(bytes: [UInt8], endianness: Endianness, elfClass: Class, what: String, fileOffset: UInt64) {
+            fields = ByteReader(bytes, endianness: endianness == .little ? .little : .big)
+            self.elfClass = elfClass
+            self.what = what
+            self.fileOffset = fileOffset
+        }
+
         func u8(_ at: Int) throws(ParseError) -> UInt8 {
-            try integer(at, width: 1)
+            try integer(at)
         }
 
         func u16(_ at: Int) throws(ParseError) -> UInt16 {
-            try integer(at, width: 2)
+            try integer(at)
         }
 
         func u32(_ at: Int) throws(ParseError) -> UInt32 {
-            try integer(at, width: 4)
+            try integer(at)
         }
 
         func u64(_ at: Int) throws(ParseError) -> UInt64 {
-            try integer(at, width: 8)
+            try integer(at)
         }
 
         /// An address, offset or size: 4 bytes in ELF32, 8 in ELF64 (Elf32_Addr / Elf64_Addr...).
@@ -104,18 +112,16 @@ extension ELF {
             elfClass == .elf32 ? UInt64(try u32(at)) : try u64(at)
         }
 
-        private func integer<T: FixedWidthInteger & UnsignedInteger>(_ at: Int, width: Int) throws(ParseError) -> T {
-            guard at >= 0, at <= bytes.count - width else {
-                throw .truncated(what: what, offset: fileOffset &+ UInt64(max(at, 0)),
-                                 needed: UInt64(width), fileSize: fileOffset &+ UInt64(bytes.count))
+        private func integer<T: FixedWidthInteger & UnsignedInteger>(_ at: Int) throws(ParseError) -> T {
+            do throws(ByteCodecError) {
+                return try fields.integer(at: at)
+            } catch {
+                switch error {
+                case let .truncated(offset, needed, available):
+                    throw .truncated(what: what, offset: fileOffset &+ UInt64(max(offset, 0)),
+                                     needed: UInt64(needed), fileSize: fileOffset &+ UInt64(available))
+                }
             }
-            var value: T = 0
-            for index in 0..<width {
-                let byte = T(bytes[at + index])
-                let shift = endianness == .little ? index * 8 : (width - 1 - index) * 8
-                value |= byte << shift
-            }
-            return value
         }
     }
 }

@@ -1,3 +1,5 @@
+import ByteCodec
+
 extension EROFS {
     /// Directory data: blocks of `struct erofs_dirent` records followed by their names.
     ///
@@ -52,8 +54,8 @@ extension EROFS {
                 var nameOffset = direntSize * (index - start)
                 for (slot, entry) in entries[start..<index].enumerated() {
                     let at = blockStart + slot * direntSize
-                    EROFS.store(entry.nid, into: &out, at: at)
-                    EROFS.store(UInt16(nameOffset), into: &out, at: at + 8)
+                    out.setInteger(entry.nid, at: at, endianness: .little)
+                    out.setInteger(UInt16(nameOffset), at: at + 8, endianness: .little)
                     out[at + 10] = entry.fileType.rawValue
                     for (i, byte) in entry.name.enumerated() { out[blockStart + nameOffset + i] = byte }
                     nameOffset += entry.name.count
@@ -70,7 +72,14 @@ extension EROFS {
             guard block.count >= direntSize else {
                 throw .corrupt(path: image, detail: "directory nid \(nid): a block of \(block.count) bytes cannot hold a dirent")
             }
-            let first = Int(EROFS.load(UInt16.self, from: block, at: 8))
+            // Dirent `i`'s fields; every dirent read lies before the first name, inside the block.
+            let fields = ByteReader(block, endianness: .little)
+            func field<T: FixedWidthInteger>(_ i: Int, at offset: Int, as: T.Type) throws(EROFSError) -> T {
+                do throws(ByteCodecError) { return try fields.integer(at: i * direntSize + offset) } catch {
+                    throw .corrupt(path: image, detail: "directory nid \(nid): dirent \(i): \(error)")
+                }
+            }
+            let first = Int(try field(0, at: 8, as: UInt16.self))
             guard first >= direntSize, first % direntSize == 0, first < block.count else {
                 throw .corrupt(path: image, detail: "directory nid \(nid): first name offset \(first) must be a multiple of 12 within the \(block.count)-byte block")
             }
@@ -79,10 +88,10 @@ extension EROFS {
             entries.reserveCapacity(count)
             for i in 0..<count {
                 let at = i * direntSize
-                let nameOffset = Int(EROFS.load(UInt16.self, from: block, at: at + 8))
+                let nameOffset = Int(try field(i, at: 8, as: UInt16.self))
                 var nameEnd: Int
                 if i + 1 < count {
-                    nameEnd = Int(EROFS.load(UInt16.self, from: block, at: at + 8 + direntSize))
+                    nameEnd = Int(try field(i + 1, at: 8, as: UInt16.self))
                 } else {
                     nameEnd = block.count
                     if nameOffset < block.count, let nul = block[nameOffset...].firstIndex(of: 0) { nameEnd = nul }
@@ -93,7 +102,7 @@ extension EROFS {
                 }
                 let type = FileType(rawValue: block[at + 10]) ?? .unknown
                 entries.append(Entry(name: Array(block[nameOffset..<nameEnd]),
-                                     nid: EROFS.load(UInt64.self, from: block, at: at), fileType: type))
+                                     nid: try field(i, at: 0, as: UInt64.self), fileType: type))
             }
             return entries
         }

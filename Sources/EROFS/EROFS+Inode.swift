@@ -1,3 +1,5 @@
+import ByteCodec
+
 extension EROFS {
     /// Data layouts (`i_format` bits 1-3).
     enum DataLayout: UInt8 {
@@ -90,26 +92,26 @@ extension EROFS {
 
         func encode(into b: inout [UInt8], at o: Int) {
             let format = UInt16(extended ? 1 : 0) | UInt16(layout) << 1
-            EROFS.store(format, into: &b, at: o)
-            EROFS.store(xattrCount, into: &b, at: o + 2)
-            EROFS.store(mode, into: &b, at: o + 4)
+            b.setInteger(format, at: o, endianness: .little)
+            b.setInteger(xattrCount, at: o + 2, endianness: .little)
+            b.setInteger(mode, at: o + 4, endianness: .little)
             if extended {
-                EROFS.store(size, into: &b, at: o + 8)
-                EROFS.store(union, into: &b, at: o + 16)
-                EROFS.store(ino, into: &b, at: o + 20)
-                EROFS.store(uid, into: &b, at: o + 24)
-                EROFS.store(gid, into: &b, at: o + 28)
-                EROFS.store(mtime, into: &b, at: o + 32)
-                EROFS.store(mtimeNsec, into: &b, at: o + 40)
-                EROFS.store(nlink, into: &b, at: o + 44)
+                b.setInteger(size, at: o + 8, endianness: .little)
+                b.setInteger(union, at: o + 16, endianness: .little)
+                b.setInteger(ino, at: o + 20, endianness: .little)
+                b.setInteger(uid, at: o + 24, endianness: .little)
+                b.setInteger(gid, at: o + 28, endianness: .little)
+                b.setInteger(mtime, at: o + 32, endianness: .little)
+                b.setInteger(mtimeNsec, at: o + 40, endianness: .little)
+                b.setInteger(nlink, at: o + 44, endianness: .little)
             } else {
                 // Compact: mtime comes from the superblock, so i_reserved (i_mtime) stays 0.
-                EROFS.store(UInt16(truncatingIfNeeded: nlink), into: &b, at: o + 6)
-                EROFS.store(UInt32(truncatingIfNeeded: size), into: &b, at: o + 8)
-                EROFS.store(union, into: &b, at: o + 16)
-                EROFS.store(ino, into: &b, at: o + 20)
-                EROFS.store(UInt16(truncatingIfNeeded: uid), into: &b, at: o + 24)
-                EROFS.store(UInt16(truncatingIfNeeded: gid), into: &b, at: o + 26)
+                b.setInteger(UInt16(truncatingIfNeeded: nlink), at: o + 6, endianness: .little)
+                b.setInteger(UInt32(truncatingIfNeeded: size), at: o + 8, endianness: .little)
+                b.setInteger(union, at: o + 16, endianness: .little)
+                b.setInteger(ino, at: o + 20, endianness: .little)
+                b.setInteger(UInt16(truncatingIfNeeded: uid), at: o + 24, endianness: .little)
+                b.setInteger(UInt16(truncatingIfNeeded: gid), at: o + 26, endianness: .little)
             }
         }
 
@@ -119,7 +121,11 @@ extension EROFS {
         /// Decodes from `b` (at least 32 bytes; 64 when the version bit says extended).
         static func decode(_ b: [UInt8], superBlock: SuperBlock, nid: UInt64,
                            image: String) throws(EROFSError) -> Inode {
-            let format = EROFS.load(UInt16.self, from: b, at: 0)
+            let fields = ByteReader(b, endianness: .little)
+            let format: UInt16
+            do throws(ByteCodecError) { format = try fields.u16(at: 0) } catch {
+                throw .corrupt(path: image, detail: "nid \(nid): \(error)")
+            }
             let extended = format & 1 == 1
             guard format & ~0x1f == 0 else {
                 throw .corrupt(path: image, detail: "nid \(nid): unknown inode format bits 0x\(String(format, radix: 16))")
@@ -127,30 +133,43 @@ extension EROFS {
             if extended && b.count < extendedSize {
                 throw .truncated(path: image, what: "extended inode nid \(nid)", needed: 0, size: UInt64(b.count))
             }
-            let layout = UInt8((format >> 1) & 0x7)
-            let mode = EROFS.load(UInt16.self, from: b, at: 4)
-            var inode = Inode(extended: extended, layout: layout,
-                              xattrCount: EROFS.load(UInt16.self, from: b, at: 2), mode: mode,
-                              nlink: 0, size: 0, union: EROFS.load(UInt32.self, from: b, at: 16),
-                              ino: EROFS.load(UInt32.self, from: b, at: 20), uid: 0, gid: 0,
-                              mtime: superBlock.buildTime, mtimeNsec: superBlock.buildTimeNsec)
-            if extended {
-                inode.size = EROFS.load(UInt64.self, from: b, at: 8)
-                inode.uid = EROFS.load(UInt32.self, from: b, at: 24)
-                inode.gid = EROFS.load(UInt32.self, from: b, at: 28)
-                inode.mtime = EROFS.load(UInt64.self, from: b, at: 32)
-                inode.mtimeNsec = EROFS.load(UInt32.self, from: b, at: 40)
-                inode.nlink = EROFS.load(UInt32.self, from: b, at: 44)
-            } else {
-                let nlinkOne = format & nlinkOneBit != 0 && FileType(mode: mode) != .directory
-                inode.nlink = nlinkOne ? 1 : UInt32(EROFS.load(UInt16.self, from: b, at: 6))
-                inode.size = UInt64(EROFS.load(UInt32.self, from: b, at: 8))
-                inode.mtime = superBlock.buildTime &+ UInt64(EROFS.load(UInt32.self, from: b, at: 12))
-                inode.uid = UInt32(EROFS.load(UInt16.self, from: b, at: 24))
-                inode.gid = UInt32(EROFS.load(UInt16.self, from: b, at: 26))
+            let inode: Inode
+            do throws(ByteCodecError) {
+                inode = try decodeFields(fields, format: format, superBlock: superBlock)
+            } catch {
+                throw .corrupt(path: image, detail: "nid \(nid): \(error)")
             }
             guard inode.fileType != .unknown else {
-                throw .corrupt(path: image, detail: "nid \(nid): mode 0o\(String(mode, radix: 8)) has no valid file type")
+                throw .corrupt(path: image, detail: "nid \(nid): mode 0o\(String(inode.mode, radix: 8)) has no valid file type")
+            }
+            return inode
+        }
+
+        /// The fields after `i_format`, in the compact or extended layout its version bit names.
+        private static func decodeFields(_ fields: ByteReader, format: UInt16,
+                                         superBlock: SuperBlock) throws(ByteCodecError) -> Inode {
+            let extended = format & 1 == 1
+            let layout = UInt8((format >> 1) & 0x7)
+            let mode = try fields.u16(at: 4)
+            var inode = Inode(extended: extended, layout: layout,
+                              xattrCount: try fields.u16(at: 2), mode: mode,
+                              nlink: 0, size: 0, union: try fields.u32(at: 16),
+                              ino: try fields.u32(at: 20), uid: 0, gid: 0,
+                              mtime: superBlock.buildTime, mtimeNsec: superBlock.buildTimeNsec)
+            if extended {
+                inode.size = try fields.u64(at: 8)
+                inode.uid = try fields.u32(at: 24)
+                inode.gid = try fields.u32(at: 28)
+                inode.mtime = try fields.u64(at: 32)
+                inode.mtimeNsec = try fields.u32(at: 40)
+                inode.nlink = try fields.u32(at: 44)
+            } else {
+                let nlinkOne = format & nlinkOneBit != 0 && FileType(mode: mode) != .directory
+                inode.nlink = nlinkOne ? 1 : UInt32(try fields.u16(at: 6))
+                inode.size = UInt64(try fields.u32(at: 8))
+                inode.mtime = superBlock.buildTime &+ UInt64(try fields.u32(at: 12))
+                inode.uid = UInt32(try fields.u16(at: 24))
+                inode.gid = UInt32(try fields.u16(at: 26))
             }
             return inode
         }

@@ -1,3 +1,4 @@
+import ByteCodec
 import ContentStore
 import FileTree
 
@@ -124,7 +125,15 @@ extension EROFS {
                 // Shared xattrs (mkfs.erofs images): id × 4 bytes into the shared area.
                 let base = UInt64(superBlock.xattrBlockAddress) * blockSize + UInt64(id) * 4
                 let head = try read(at: base, count: Xattr.entryHeaderSize, what: "shared xattr \(id)")
-                let length = Xattr.entryHeaderSize + Int(head[0]) + Int(EROFS.load(UInt16.self, from: head, at: 2))
+                let fields = ByteReader(head, endianness: .little)
+                let nameLength: UInt8, valueSize: UInt16
+                do throws(ByteCodecError) {
+                    nameLength = try fields.u8(at: 0)  // e_name_len
+                    valueSize = try fields.u16(at: 2)  // e_value_size
+                } catch {
+                    throw EROFSError.corrupt(path: path, detail: "shared xattr \(id): \(error)")
+                }
+                let length = Xattr.entryHeaderSize + Int(nameLength) + Int(valueSize)
                 let entry = try read(at: base, count: length, what: "shared xattr \(id)")
                 let (name, value, _) = try Xattr.decodeEntry(entry, at: 0, nid: nid, image: path)
                 return (name, value)

@@ -1,3 +1,5 @@
+import ByteCodec
+
 extension EROFS {
     /// `struct erofs_super_block`: 128 bytes at byte 1024 of the image, little-endian.
     ///
@@ -49,22 +51,22 @@ extension EROFS {
         /// The 128 bytes, to be placed at byte 1024.
         public func encoded() -> [UInt8] {
             var b = [UInt8](repeating: 0, count: Self.size)
-            EROFS.store(EROFS.magic, into: &b, at: 0)
-            EROFS.store(checksum, into: &b, at: 4)
-            EROFS.store(featureCompat, into: &b, at: 8)
+            b.setInteger(EROFS.magic, at: 0, endianness: .little)
+            b.setInteger(checksum, at: 4, endianness: .little)
+            b.setInteger(featureCompat, at: 8, endianness: .little)
             b[12] = blockSizeBits
             b[13] = extraSlots
-            EROFS.store(rootNid, into: &b, at: 14)
-            EROFS.store(inodeCount, into: &b, at: 16)
-            EROFS.store(buildTime, into: &b, at: 24)
-            EROFS.store(buildTimeNsec, into: &b, at: 32)
-            EROFS.store(blocks, into: &b, at: 36)
-            EROFS.store(metaBlockAddress, into: &b, at: 40)
-            EROFS.store(xattrBlockAddress, into: &b, at: 44)
+            b.setInteger(rootNid, at: 14, endianness: .little)
+            b.setInteger(inodeCount, at: 16, endianness: .little)
+            b.setInteger(buildTime, at: 24, endianness: .little)
+            b.setInteger(buildTimeNsec, at: 32, endianness: .little)
+            b.setInteger(blocks, at: 36, endianness: .little)
+            b.setInteger(metaBlockAddress, at: 40, endianness: .little)
+            b.setInteger(xattrBlockAddress, at: 44, endianness: .little)
             for i in 0..<16 { b[48 + i] = i < uuid.count ? uuid[i] : 0 }
             for i in 0..<16 { b[64 + i] = i < volumeNameBytes.count ? volumeNameBytes[i] : 0 }
-            EROFS.store(featureIncompat, into: &b, at: 80)
-            EROFS.store(extraDevices, into: &b, at: 86)
+            b.setInteger(featureIncompat, at: 80, endianness: .little)
+            b.setInteger(extraDevices, at: 86, endianness: .little)
             b[90] = directoryBlockBits
             return b
         }
@@ -75,25 +77,32 @@ extension EROFS {
                 throw .truncated(path: image, what: "the superblock", needed: UInt64(1024 + size),
                                  size: UInt64(1024 + b.count))
             }
-            let magic = EROFS.load(UInt32.self, from: b, at: 0)
-            guard magic == EROFS.magic else { throw .badMagic(path: image, found: magic) }
+            // Every field lies in the 128 bytes checked above, so the reads cannot fail.
+            let fields = ByteReader(b, endianness: .little)
+            let magic: UInt32
             var sb = SuperBlock()
-            sb.checksum = EROFS.load(UInt32.self, from: b, at: 4)
-            sb.featureCompat = EROFS.load(UInt32.self, from: b, at: 8)
-            sb.blockSizeBits = b[12]
-            sb.extraSlots = b[13]
-            sb.rootNid = EROFS.load(UInt16.self, from: b, at: 14)
-            sb.inodeCount = EROFS.load(UInt64.self, from: b, at: 16)
-            sb.buildTime = EROFS.load(UInt64.self, from: b, at: 24)
-            sb.buildTimeNsec = EROFS.load(UInt32.self, from: b, at: 32)
-            sb.blocks = EROFS.load(UInt32.self, from: b, at: 36)
-            sb.metaBlockAddress = EROFS.load(UInt32.self, from: b, at: 40)
-            sb.xattrBlockAddress = EROFS.load(UInt32.self, from: b, at: 44)
-            sb.uuid = Array(b[48..<64])
-            sb.volumeNameBytes = Array(b[64..<80])
-            sb.featureIncompat = EROFS.load(UInt32.self, from: b, at: 80)
-            sb.extraDevices = EROFS.load(UInt16.self, from: b, at: 86)
-            sb.directoryBlockBits = b[90]
+            do throws(ByteCodecError) {
+                magic = try fields.u32(at: 0)
+                sb.checksum = try fields.u32(at: 4)
+                sb.featureCompat = try fields.u32(at: 8)
+                sb.blockSizeBits = try fields.u8(at: 12)
+                sb.extraSlots = try fields.u8(at: 13)
+                sb.rootNid = try fields.u16(at: 14)
+                sb.inodeCount = try fields.u64(at: 16)
+                sb.buildTime = try fields.u64(at: 24)
+                sb.buildTimeNsec = try fields.u32(at: 32)
+                sb.blocks = try fields.u32(at: 36)
+                sb.metaBlockAddress = try fields.u32(at: 40)
+                sb.xattrBlockAddress = try fields.u32(at: 44)
+                sb.uuid = Array(try fields.bytes(at: 48, count: 16))
+                sb.volumeNameBytes = Array(try fields.bytes(at: 64, count: 16))
+                sb.featureIncompat = try fields.u32(at: 80)
+                sb.extraDevices = try fields.u16(at: 86)
+                sb.directoryBlockBits = try fields.u8(at: 90)
+            } catch {
+                throw .corrupt(path: image, detail: "the superblock: \(error)")
+            }
+            guard magic == EROFS.magic else { throw .badMagic(path: image, found: magic) }
 
             guard (9...16).contains(sb.blockSizeBits) else {
                 throw .unsupported(path: image, what: "block size 2^\(sb.blockSizeBits); 512 B to 64 KiB are readable")

@@ -1,3 +1,5 @@
+import ByteCodec
+
 extension EROFS {
     /// Inline extended attributes.
     ///
@@ -61,7 +63,7 @@ extension EROFS {
                 }
                 let start = body.count
                 body.append(contentsOf: [UInt8(suffix.count), index, 0, 0])
-                EROFS.store(UInt16(value.count), into: &body, at: start + 2)
+                body.setInteger(UInt16(value.count), at: start + 2, endianness: .little)
                 body.append(contentsOf: suffix)
                 body.append(contentsOf: value)
                 body.append(contentsOf: repeatElement(0, count: EROFS.alignUp(body.count, 4) - body.count))
@@ -88,12 +90,14 @@ extension EROFS {
             }
             var result: [String: [UInt8]] = [:]
             let sharedCount = Int(body[4])
+            let fields = ByteReader(body, endianness: .little)
             var offset = headerSize
             for _ in 0..<sharedCount {
-                guard offset + 4 <= body.count else {
+                let id: UInt32
+                do throws(ByteCodecError) { id = try fields.u32(at: offset) } catch {
                     throw .corrupt(path: image, detail: "nid \(nid): \(sharedCount) shared xattr ids do not fit in the xattr body")
                 }
-                let (name, value) = try readShared(EROFS.load(UInt32.self, from: body, at: offset))
+                let (name, value) = try readShared(id)
                 result[String(decoding: name, as: UTF8.self)] = value
                 offset += 4
             }
@@ -108,12 +112,16 @@ extension EROFS {
         /// One entry at `offset` of `bytes`: its full name, value and padded size.
         static func decodeEntry(_ bytes: [UInt8], at offset: Int, nid: UInt64, image: String)
             throws(EROFSError) -> (name: [UInt8], value: [UInt8], size: Int) {
-            guard offset + entryHeaderSize <= bytes.count else {
+            // e_name_len, e_name_index, e_value_size.
+            let fields = ByteReader(bytes, endianness: .little)
+            let nameLength: Int, index: UInt8, valueSize: Int
+            do throws(ByteCodecError) {
+                nameLength = Int(try fields.u8(at: offset))
+                index = try fields.u8(at: offset + 1)
+                valueSize = Int(try fields.u16(at: offset + 2))
+            } catch {
                 throw .corrupt(path: image, detail: "nid \(nid): xattr entry header runs past the xattr body")
             }
-            let nameLength = Int(bytes[offset])
-            let index = bytes[offset + 1]
-            let valueSize = Int(EROFS.load(UInt16.self, from: bytes, at: offset + 2))
             let end = offset + entryHeaderSize + nameLength + valueSize
             guard end <= bytes.count else {
                 throw .corrupt(path: image, detail: "nid \(nid): xattr entry (name \(nameLength) bytes, value \(valueSize)) runs past the xattr body")

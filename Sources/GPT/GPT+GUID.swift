@@ -1,3 +1,4 @@
+import ByteCodec
 
 extension GPT {
     /// A GUID in its textual byte order: `bytes[0]` is the first two hex digits printed.
@@ -23,19 +24,8 @@ extension GPT {
         public init?(_ string: String) {
             let groups = string.split(separator: "-", omittingEmptySubsequences: false)
             guard groups.map(\.count) == [8, 4, 4, 4, 12] else { return nil }
-            var bytes: [UInt8] = []
-            bytes.reserveCapacity(Self.size)
-            let digits = Array(groups.joined().utf8)
             // Counting characters is not counting bytes: "é" is one character, two bytes.
-            guard digits.count == 2 * Self.size else { return nil }
-            var index = 0
-            while index < digits.count {
-                guard let high = Self.hexValue(digits[index]), let low = Self.hexValue(digits[index + 1]) else {
-                    return nil
-                }
-                bytes.append(high << 4 | low)
-                index += 2
-            }
+            guard let bytes = Hex.decode(groups.joined()), bytes.count == Self.size else { return nil }
             self.bytes = bytes
         }
 
@@ -44,12 +34,8 @@ extension GPT {
 
         /// Lowercase 8-4-4-4-12.
         public var description: String {
-            let hex = bytes.map { byte in
-                let digits = Array("0123456789abcdef")
-                return String([digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]])
-            }
-            return [hex[0..<4], hex[4..<6], hex[6..<8], hex[8..<10], hex[10..<16]]
-                .map { $0.joined() }
+            [bytes[0..<4], bytes[4..<6], bytes[6..<8], bytes[8..<10], bytes[10..<16]]
+                .map { Hex.encode($0) }
                 .joined(separator: "-")
         }
 
@@ -104,15 +90,6 @@ extension GPT {
             precondition(bytes.count == size, "a GUID has 16 bytes, not \(bytes.count)")
             let b = Array(bytes)
             return [b[3], b[2], b[1], b[0], b[5], b[4], b[7], b[6]] + b[8..<16]
-        }
-
-        private static func hexValue(_ character: UInt8) -> UInt8? {
-            switch character {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): character - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): character - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): character - UInt8(ascii: "A") + 10
-            default: nil
-            }
         }
     }
 }

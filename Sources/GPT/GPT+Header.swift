@@ -1,3 +1,7 @@
+import ByteCodec
+
+import ByteCodec
+
 extension GPT {
     /// The GPT header (UEFI 2.10 §5.3.2 Table 5.5, `EFI_PARTITION_TABLE_HEADER`): 92 bytes at
     /// the start of LBA 1 (primary) and of the last LBA (backup); the rest of the sector is zero.
@@ -39,19 +43,19 @@ extension GPT {
         func encodedSector(sectorSize: UInt64) -> [UInt8] {
             var bytes = [UInt8](repeating: 0, count: Int(sectorSize))
             bytes.replaceSubrange(0..<8, with: Self.signature)
-            LittleEndian.put32(Self.revision, into: &bytes, at: 8)
-            LittleEndian.put32(UInt32(Self.size), into: &bytes, at: 12)
+            bytes.setInteger(Self.revision, at: 8, endianness: .little)
+            bytes.setInteger(UInt32(Self.size), at: 12, endianness: .little)
             // 16: HeaderCRC32, filled last; 20: Reserved, zero.
-            LittleEndian.put64(myLBA, into: &bytes, at: 24)
-            LittleEndian.put64(alternateLBA, into: &bytes, at: 32)
-            LittleEndian.put64(firstUsableLBA, into: &bytes, at: 40)
-            LittleEndian.put64(lastUsableLBA, into: &bytes, at: 48)
+            bytes.setInteger(myLBA, at: 24, endianness: .little)
+            bytes.setInteger(alternateLBA, at: 32, endianness: .little)
+            bytes.setInteger(firstUsableLBA, at: 40, endianness: .little)
+            bytes.setInteger(lastUsableLBA, at: 48, endianness: .little)
             bytes.replaceSubrange(56..<72, with: diskGUID.encodedMixedEndian())
-            LittleEndian.put64(partitionEntryLBA, into: &bytes, at: 72)
-            LittleEndian.put32(numberOfPartitionEntries, into: &bytes, at: 80)
-            LittleEndian.put32(sizeOfPartitionEntry, into: &bytes, at: 84)
-            LittleEndian.put32(partitionEntryArrayCRC32, into: &bytes, at: 88)
-            LittleEndian.put32(CRC32.checksum(bytes[0..<Self.size]), into: &bytes, at: Self.crcOffset)
+            bytes.setInteger(partitionEntryLBA, at: 72, endianness: .little)
+            bytes.setInteger(numberOfPartitionEntries, at: 80, endianness: .little)
+            bytes.setInteger(sizeOfPartitionEntry, at: 84, endianness: .little)
+            bytes.setInteger(partitionEntryArrayCRC32, at: 88, endianness: .little)
+            bytes.setInteger(CRC32.checksum(bytes[0..<Self.size]), at: Self.crcOffset, endianness: .little)
             return bytes
         }
 
@@ -60,10 +64,11 @@ extension GPT {
         /// those of a header longer than 92 bytes, stays as it was.
         static func patched(_ sector: [UInt8], partitionEntryArrayCRC32: UInt32) -> [UInt8] {
             var bytes = sector
-            LittleEndian.put32(partitionEntryArrayCRC32, into: &bytes, at: 88)
-            LittleEndian.put32(0, into: &bytes, at: crcOffset)
-            let headerSize = Int(LittleEndian.get32(bytes[...], at: 12))
-            LittleEndian.put32(CRC32.checksum(bytes[0..<headerSize]), into: &bytes, at: crcOffset)
+            bytes.setInteger(partitionEntryArrayCRC32, at: 88, endianness: .little)
+            bytes.setInteger(0, at: crcOffset, endianness: .little)
+            // The header decoded, so HeaderSize (offset 12) is within 92...sector size.
+            let headerSize = Int((try? ByteReader(bytes, endianness: .little).u32(at: 12)) ?? UInt32(size))
+            bytes.setInteger(CRC32.checksum(bytes[0..<headerSize]), at: crcOffset, endianness: .little)
             return bytes
         }
 
@@ -77,34 +82,42 @@ extension GPT {
                 throw .invalidHeader(
                     copy, field: "signature", found: Self.quote(bytes[0..<8]), expected: "\"EFI PART\"")
             }
-            let revision = LittleEndian.get32(bytes, at: 8)
-            guard revision == Self.revision else {
-                throw .invalidHeader(copy, field: "revision", found: Self.hex(revision), expected: "0x00010000 (1.0)")
+            // Every field lies in the sector checked above, so the reads cannot fail.
+            let fields = ByteReader(sector, endianness: .little)
+            let revision: UInt32, headerSize: UInt32, stored: UInt32
+            do throws(ByteCodecError) {
+                revision = try fields.u32(at: 8)
+                headerSize = try fields.u32(at: 12)
+                stored = try fields.u32(at: Self.crcOffset)
+                myLBA = try fields.u64(at: 24)
+                alternateLBA = try fields.u64(at: 32)
+                firstUsableLBA = try fields.u64(at: 40)
+                lastUsableLBA = try fields.u64(at: 48)
+                partitionEntryLBA = try fields.u64(at: 72)
+                numberOfPartitionEntries = try fields.u32(at: 80)
+                sizeOfPartitionEntry = try fields.u32(at: 84)
+                partitionEntryArrayCRC32 = try fields.u32(at: 88)
+            } catch {
+                throw .invalidHeader(copy, field: "sector", found: "\(error)", expected: "at least 512 bytes")
             }
-            let headerSize = LittleEndian.get32(bytes, at: 12)
+            diskGUID = GUID(mixedEndian: bytes[56..<72])
+            guard revision == Self.revision else {
+                throw .invalidHeader(
+                    copy, field: "revision", found: "0x" + Hex.encode(revision, digits: 1), expected: "0x00010000 (1.0)")
+            }
             // UEFI allows a larger header (up to the block size) as long as the CRC covers it.
             guard headerSize >= UInt32(Self.size), headerSize <= UInt32(sector.count) else {
                 throw .invalidHeader(copy, field: "header size", found: "\(headerSize)", expected: "92...\(sector.count)")
             }
             var zeroed = sector
-            LittleEndian.put32(0, into: &zeroed, at: Self.crcOffset)
-            let stored = LittleEndian.get32(bytes, at: Self.crcOffset)
+            zeroed.setInteger(UInt32(0), at: Self.crcOffset, endianness: .little)
             let computed = CRC32.checksum(zeroed[0..<Int(headerSize)])
             guard stored == computed else {
                 throw .checksumMismatch(copy, area: "header", stored: stored, computed: computed)
             }
-            myLBA = LittleEndian.get64(bytes, at: 24)
             guard myLBA == expectedLBA else {
                 throw .invalidHeader(copy, field: "MyLBA", found: "\(myLBA)", expected: "\(expectedLBA)")
             }
-            alternateLBA = LittleEndian.get64(bytes, at: 32)
-            firstUsableLBA = LittleEndian.get64(bytes, at: 40)
-            lastUsableLBA = LittleEndian.get64(bytes, at: 48)
-            diskGUID = GUID(mixedEndian: bytes[56..<72])
-            partitionEntryLBA = LittleEndian.get64(bytes, at: 72)
-            numberOfPartitionEntries = LittleEndian.get32(bytes, at: 80)
-            sizeOfPartitionEntry = LittleEndian.get32(bytes, at: 84)
-            partitionEntryArrayCRC32 = LittleEndian.get32(bytes, at: 88)
             // UEFI: 128 × 2^n bytes per entry. Larger entries are legal but unused in practice;
             // bounding them (and the count) keeps a hostile header from asking for gigabytes.
             guard [128, 256, 512, 1024].contains(sizeOfPartitionEntry) else {
@@ -145,9 +158,7 @@ extension GPT {
             let printable = bytes.allSatisfy { $0 >= 0x20 && $0 < 0x7F }
             return printable
                 ? "\"" + String(decoding: bytes, as: UTF8.self) + "\""
-                : bytes.map { String($0, radix: 16) }.joined(separator: " ")
+                : bytes.map { Hex.encode($0, digits: 1) }.joined(separator: " ")
         }
-
-        private static func hex(_ value: UInt32) -> String { "0x" + String(value, radix: 16) }
     }
 }

@@ -1,3 +1,5 @@
+import ByteCodec
+
 extension GPT {
     /// One partition entry (UEFI 2.10 §5.3.3 Table 5.6, `EFI_PARTITION_ENTRY`), 128 bytes:
     ///
@@ -19,9 +21,9 @@ extension GPT {
             var bytes = [UInt8](repeating: 0, count: size)
             bytes.replaceSubrange(0..<16, with: partition.type.encodedMixedEndian())
             bytes.replaceSubrange(16..<32, with: partition.uuid.encodedMixedEndian())
-            LittleEndian.put64(partition.firstLBA, into: &bytes, at: 32)
-            LittleEndian.put64(partition.lastLBA, into: &bytes, at: 40)
-            LittleEndian.put64(partition.attributes.rawValue, into: &bytes, at: 48)
+            bytes.setInteger(partition.firstLBA, at: 32, endianness: .little)
+            bytes.setInteger(partition.lastLBA, at: 40, endianness: .little)
+            bytes.setInteger(partition.attributes.rawValue, at: 48, endianness: .little)
             putName(partition.name, into: &bytes, at: nameOffset)
             return bytes
         }
@@ -29,7 +31,7 @@ extension GPT {
         /// `name` as UTF-16LE from `offset`, over bytes that are already zero.
         private static func putName(_ name: String, into bytes: inout [UInt8], at offset: Int) {
             for (index, unit) in name.utf16.prefix(Partition.maximumNameLength).enumerated() {
-                LittleEndian.put16(unit, into: &bytes, at: offset + 2 * index)
+                bytes.setInteger(unit, at: offset + 2 * index, endianness: .little)
             }
         }
 
@@ -44,7 +46,7 @@ extension GPT {
                 bytes.replaceSubrange((offset + 16)..<(offset + 32), with: uuid.encodedMixedEndian())
             }
             if let attributes = change.attributes {
-                LittleEndian.put64(attributes.rawValue, into: &bytes, at: offset + 48)
+                bytes.setInteger(attributes.rawValue, at: offset + 48, endianness: .little)
             }
             if let name = change.name {
                 let start = offset + nameOffset
@@ -53,26 +55,34 @@ extension GPT {
             }
         }
 
-        /// Decodes the first 128 bytes of `bytes` (an entry slot of `SizeOfPartitionEntry`
-        /// bytes); nil for an unused entry. LBAs are checked by the reader.
-        static func decode(_ bytes: ArraySlice<UInt8>) -> Partition? {
-            precondition(bytes.count >= size)
-            let base = bytes.startIndex
-            let type = GUID(mixedEndian: bytes[base..<(base + 16)])
+        /// Decodes the first 128 bytes of `bytes`, the slot of entry `index` (`SizeOfPartitionEntry`
+        /// bytes, which the header check bounds to at least 128); nil for an unused entry.
+        /// LBAs are checked by the reader.
+        static func decode(_ bytes: ArraySlice<UInt8>, index: Int) throws(GPTError) -> Partition? {
+            do {
+                return try decodeFields(bytes)
+            } catch {
+                throw .invalidEntry(index: index, problem: "\(error)")
+            }
+        }
+
+        private static func decodeFields(_ bytes: ArraySlice<UInt8>) throws(ByteCodecError) -> Partition? {
+            let fields = ByteReader(bytes, endianness: .little)
+            let type = GUID(mixedEndian: try fields.bytes(at: 0, count: 16))
             guard type != .zero else { return nil }
             var units: [UInt16] = []
             for index in 0..<(nameBytes / 2) {
-                let unit = LittleEndian.get16(bytes, at: nameOffset + 2 * index)
+                let unit = try fields.u16(at: nameOffset + 2 * index)
                 if unit == 0 { break }
                 units.append(unit)
             }
             return Partition(
                 type: type,
-                uuid: GUID(mixedEndian: bytes[(base + 16)..<(base + 32)]),
+                uuid: GUID(mixedEndian: try fields.bytes(at: 16, count: 16)),
                 name: String(decoding: units, as: UTF16.self),
-                firstLBA: LittleEndian.get64(bytes, at: 32),
-                lastLBA: LittleEndian.get64(bytes, at: 40),
-                attributes: Attributes(rawValue: LittleEndian.get64(bytes, at: 48)))
+                firstLBA: try fields.u64(at: 32),
+                lastLBA: try fields.u64(at: 40),
+                attributes: Attributes(rawValue: try fields.u64(at: 48)))
         }
     }
 }

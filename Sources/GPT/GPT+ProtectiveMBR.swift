@@ -1,3 +1,5 @@
+import ByteCodec
+
 extension GPT {
     /// The protective MBR in LBA 0 (UEFI 2.10 §5.2.3, Tables 5.3 and 5.4). It marks the whole
     /// disk as one partition of type 0xEE so MBR-only tools leave the GPT alone.
@@ -26,8 +28,8 @@ extension GPT {
             bytes.replaceSubrange((record + 1)..<(record + 4), with: [0x00, 0x02, 0x00])  // StartingCHS: LBA 1
             bytes[record + 4] = osType
             bytes.replaceSubrange((record + 5)..<(record + 8), with: [0xFF, 0xFF, 0xFF])  // EndingCHS: beyond CHS
-            LittleEndian.put32(1, into: &bytes, at: record + 8)
-            LittleEndian.put32(UInt32(min(diskSectors - 1, 0xFFFF_FFFF)), into: &bytes, at: record + 12)
+            bytes.setInteger(UInt32(1), at: record + 8, endianness: .little)  // StartingLBA
+            bytes.setInteger(UInt32(min(diskSectors - 1, 0xFFFF_FFFF)), at: record + 12, endianness: .little)  // SizeInLBA
             bytes[510] = 0x55
             bytes[511] = 0xAA
             return bytes
@@ -39,22 +41,21 @@ extension GPT {
             precondition(sector.count >= 512)
             guard sector[510] == 0x55, sector[511] == 0xAA else {
                 throw .invalidProtectiveMBR(
-                    "boot signature is \(hex(sector[510])) \(hex(sector[511])), expected 55 aa at byte 510")
+                    "boot signature is \(Hex.encode(sector[510], digits: 2)) \(Hex.encode(sector[511], digits: 2)), "
+                        + "expected 55 aa at byte 510")
             }
             let records = (0..<4).map { recordOffset + $0 * recordSize }
             let types = records.map { sector[$0 + 4] }
+            // A record that could not be read whole is not a protective one.
+            let fields = ByteReader(sector, endianness: .little)
             let protective = records.first { offset in
-                sector[offset + 4] == osType && LittleEndian.get32(sector[...], at: offset + 8) == 1
+                sector[offset + 4] == osType && (try? fields.u32(at: offset + 8)) == 1
             }
             guard protective != nil else {
                 throw .invalidProtectiveMBR(
                     "no partition record of type 0xee starting at LBA 1 (record types: "
-                        + types.map { "0x" + hex($0) }.joined(separator: ", ") + ")")
+                        + types.map { "0x" + Hex.encode($0, digits: 2) }.joined(separator: ", ") + ")")
             }
-        }
-
-        private static func hex(_ byte: UInt8) -> String {
-            (byte < 0x10 ? "0" : "") + String(byte, radix: 16)
         }
     }
 }

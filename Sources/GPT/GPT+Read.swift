@@ -79,7 +79,7 @@ extension GPT {
         try ProtectiveMBR.check(try file.read(at: 0, count: Int(sectorSize), what: "protective MBR"))
         let primary = try TableCopy(
             file: file, copy: .primary, headerLBA: 1, lastLBA: size / sectorSize - 1, sectorSize: sectorSize)
-        return primary.usedEntries()
+        return try primary.usedEntries()
     }
 
     /// The LBA size to read or write `file` with: a block device's own logical sector size

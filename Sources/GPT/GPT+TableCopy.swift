@@ -58,16 +58,20 @@ extension GPT {
         func slot(_ index: Int) -> Range<Int> { (index * slotSize)..<((index + 1) * slotSize) }
 
         /// Used entries in entry order, numbered as the kernel numbers their partitions.
-        func usedEntries() -> [NumberedPartition] {
-            (0..<Int(header.numberOfPartitionEntries)).compactMap { index in
-                PartitionEntry.decode(entries[slot(index)]).map { NumberedPartition(number: index + 1, partition: $0) }
+        func usedEntries() throws(GPTError) -> [NumberedPartition] {
+            var used: [NumberedPartition] = []
+            for index in 0..<Int(header.numberOfPartitionEntries) {
+                if let partition = try PartitionEntry.decode(entries[slot(index)], index: index) {
+                    used.append(NumberedPartition(number: index + 1, partition: partition))
+                }
             }
+            return used
         }
 
         /// `usedEntries`, each checked to lie inside the usable LBAs with its first LBA not
         /// after its last; the first one that does not is thrown as `.invalidEntry`.
         func checkedEntries() throws(GPTError) -> [NumberedPartition] {
-            let used = usedEntries()
+            let used = try usedEntries()
             for entry in used {
                 let partition = entry.partition
                 let index = entry.number - 1

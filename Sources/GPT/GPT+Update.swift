@@ -64,7 +64,7 @@ extension GPT {
         var updated = trusted
         updated.entries = entries
         return UpdateResult(
-            partitions: updated.usedEntries(), sectorSize: copies.sectorSize, repaired: plan.repaired,
+            partitions: try updated.usedEntries(), sectorSize: copies.sectorSize, repaired: plan.repaired,
             kernelNotice: try file.tellKernel())
     }
 
@@ -75,7 +75,7 @@ extension GPT {
     static func applied(_ changes: [EntryChange], to trusted: TableCopy) throws(GPTError) -> [UInt8] {
         let count = Int(trusted.header.numberOfPartitionEntries)
         var partitions: [Int: Partition] = [:]
-        for entry in trusted.usedEntries() { partitions[entry.number - 1] = entry.partition }
+        for entry in try trusted.usedEntries() { partitions[entry.number - 1] = entry.partition }
         for change in changes {
             let index = change.index
             guard index >= 0, index < count else {

@@ -1,3 +1,5 @@
+import ByteCodec
+
 /// Everything the GPT planner, writer and reader can reject, with the values involved.
 public enum GPTError: Error, CustomStringConvertible, Equatable, Sendable {
     /// Which copy of the table a reader problem is in.
@@ -102,7 +104,8 @@ public enum GPTError: Error, CustomStringConvertible, Equatable, Sendable {
         case .invalidHeader(let copy, let field, let found, let expected):
             return "\(copy.rawValue) GPT header: \(field) is \(found), expected \(expected)"
         case .checksumMismatch(let copy, let area, let stored, let computed):
-            return "\(copy.rawValue) GPT \(area) CRC32 mismatch: stored \(hex(stored)), computed \(hex(computed))"
+            return "\(copy.rawValue) GPT \(area) CRC32 mismatch: stored 0x\(Hex.encode(stored, digits: 8)), "
+                + "computed 0x\(Hex.encode(computed, digits: 8))"
         case .copiesDisagree(let field, let primary, let backup):
             return "primary and backup GPT headers disagree on \(field): primary \(primary), backup \(backup)"
         case .invalidEntry(let index, let problem):
@@ -114,11 +117,6 @@ public enum GPTError: Error, CustomStringConvertible, Equatable, Sendable {
             }
             return "\(error.description); the backup table is damaged too: \(backupProblem ?? "unknown problem")"
         }
-    }
-
-    private func hex(_ value: UInt32) -> String {
-        let digits = String(value, radix: 16)
-        return "0x" + String(repeating: "0", count: max(0, 8 - digits.count)) + digits
     }
 }
 

@@ -1,7 +1,8 @@
 import ArgumentParser
+import ByteCodec
 import Foundation
-import Crypto
 import BuildPipeline
+import ByteCodec
 import Manifests
 
 extension HostImg {

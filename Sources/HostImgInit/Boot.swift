@@ -1,3 +1,4 @@
+import ByteCodec
 import Slots
 import Crypto
 import DMVerity

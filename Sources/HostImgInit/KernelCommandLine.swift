@@ -1,4 +1,4 @@
-import Crypto
+import ByteCodec
 import Slots
 
 /// What to do when the boot cannot continue.

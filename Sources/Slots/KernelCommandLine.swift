@@ -1,3 +1,5 @@
+import ByteCodec
+
 /// The kernel command line split as the kernel's own `next_arg()` (lib/cmdline.c,
 /// kernel/params.c) splits it: words separated by spaces, double quotes group words and are
 /// dropped (`key="a b"` and `"key=a b"` both give `a b`), `key` without `=` has no value.
@@ -65,25 +67,7 @@ public enum RunningSlot {
 
     /// 64 hex digits (either case) as 32 bytes; nil for anything else.
     public static func decodeRootHash(_ text: String) -> [UInt8]? {
-        let digits = Array(text.utf8)
-        guard digits.count == 64 else { return nil }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(32)
-        var index = 0
-        while index < 64 {
-            guard let high = nibble(digits[index]), let low = nibble(digits[index + 1]) else { return nil }
-            bytes.append(high << 4 | low)
-            index += 2
-        }
+        guard text.utf8.count == 64, let bytes = Hex.decode(text) else { return nil }
         return bytes
-    }
-
-    private static func nibble(_ digit: UInt8) -> UInt8? {
-        switch digit {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return digit - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return digit - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return digit - UInt8(ascii: "A") + 10
-        default: return nil
-        }
     }
 }

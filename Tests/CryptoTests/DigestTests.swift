@@ -1,9 +1,6 @@
+import ByteCodec
 import Crypto
 import Testing
-
-func hex(_ bytes: [UInt8]) -> String {
-    bytes.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
-}
 
 @Suite struct SHA256Tests {
     @Test func knownVectors() throws {
@@ -22,7 +19,7 @@ func hex(_ bytes: [UInt8]) -> String {
             try hasher.update(Array(chunk[..<size]))
             fed += size
         }
-        #expect(hex(try hasher.finalize()) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+        #expect(Hex.encode(try hasher.finalize()) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
 
     @Test func incrementalEqualsOneShot() throws {
@@ -39,7 +36,7 @@ func hex(_ bytes: [UInt8]) -> String {
     @Test func rfc4231TestCase2() throws {
         let code = try HMACSHA256.authenticationCode(
             for: Array("what do ya want for nothing?".utf8), key: Array("Jefe".utf8))
-        #expect(hex(code) == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+        #expect(Hex.encode(code) == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
     }
 
     @Test func rfc4231TestCase6LongKey() throws {
@@ -47,7 +44,7 @@ func hex(_ bytes: [UInt8]) -> String {
         let code = try HMACSHA256.authenticationCode(
             for: Array("Test Using Larger Than Block-Size Key - Hash Key First".utf8),
             key: [UInt8](repeating: 0xaa, count: 131))
-        #expect(hex(code) == "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54")
+        #expect(Hex.encode(code) == "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54")
     }
 
     @Test func validationIsExact() throws {

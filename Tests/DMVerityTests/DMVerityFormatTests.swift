@@ -1,3 +1,4 @@
+import ByteCodec
 import Crypto
 import Foundation
 import Synchronization
@@ -157,7 +158,7 @@ struct DMVerityFormatTests {
         #expect(output.status == 0, "\(output.stderr)")
         let text = output.stdoutText
         #expect(Support.field("UUID", in: text) == Support.uuidString(parameters.uuid))
-        #expect(Support.field("Salt", in: text) == hexString(parameters.salt))
+        #expect(Support.field("Salt", in: text) == Hex.encode(parameters.salt))
         #expect(Support.field("Data blocks", in: text) == "200")
         #expect(Support.field("Hash blocks", in: text) == "3")
         #expect(Support.field("Hash type", in: text) == "1")
@@ -202,7 +203,7 @@ struct DMVerityFormatTests {
         let result = DMVerity.FormatResult(
             rootHash: [UInt8](repeating: 0xab, count: 32), dataBlocks: 1000, hashBytes: 10 * 4096, parameters: parameters)
         let root = String(repeating: "ab", count: 32)
-        let salt = hexString(parameters.salt)
+        let salt = Hex.encode(parameters.salt)
         #expect(
             DMVerity.kernelTable(dataDevice: "/dev/sda2", hashDevice: "/dev/sda3", result: result)
                 == "0 8000 verity 1 /dev/sda2 /dev/sda3 4096 4096 1000 1 sha256 \(root) \(salt)")

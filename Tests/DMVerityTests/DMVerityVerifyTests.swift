@@ -1,3 +1,4 @@
+import ByteCodec
 import Crypto
 import Foundation
 import Testing
@@ -107,7 +108,7 @@ struct DMVerityVerifyTests {
             Issue.record("expected a root hash mismatch, got \(error)")
             return
         }
-        #expect(expected == hexString(wrong) && computed == fixture.result.rootHashHex)
+        #expect(expected == Hex.encode(wrong) && computed == fixture.result.rootHashHex)
         #expect(throws: DMVerityError.self) {
             try DMVerity.verify(data: fixture.data, hash: fixture.hash, rootHash: [1, 2, 3])
         }

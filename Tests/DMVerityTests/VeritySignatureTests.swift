@@ -1,3 +1,4 @@
+import ByteCodec
 import Crypto
 import Foundation
 import Testing
@@ -27,7 +28,7 @@ struct VeritySignatureTests {
     func roundTrip(type: DevelopmentIdentity.KeyType) throws {
         let signer = try Signer(type)
         let signature = try VeritySignature.sign(rootHash: Self.rootHash, key: signer.key, certificate: signer.certificate)
-        #expect(signature.rootHash == hexString(Self.rootHash))
+        #expect(signature.rootHash == Hex.encode(Self.rootHash))
         #expect(signature.certificateFingerprint == signer.certificate.sha256Fingerprint)
         let bytes = try signature.encoded()
         #expect(bytes.count == VeritySignature.partitionSize)
@@ -113,7 +114,7 @@ struct VeritySignatureTests {
         let mismatch = try #require(throws: DMVerityError.self) {
             try good.verify(rootHash: expected, trusting: signer.certificate)
         }
-        #expect(mismatch == .signatureRootHashMismatch(signed: good.rootHash, expected: hexString(expected)))
+        #expect(mismatch == .signatureRootHashMismatch(signed: good.rootHash, expected: Hex.encode(expected)))
     }
 
     @Test("exact encoding, and an encoding that does not fit")

@@ -1,3 +1,4 @@
+import ByteCodec
 import Foundation
 import Testing
 import TestSupport
@@ -19,7 +20,7 @@ enum VeritySupport {
     }
 
     static func uuidString(_ bytes: [UInt8]) -> String {
-        let hex = hexString(bytes)
+        let hex = Hex.encode(bytes)
         let parts = [0..<8, 8..<12, 12..<16, 16..<20, 20..<32].map { range in
             String(hex[hex.index(hex.startIndex, offsetBy: range.lowerBound)..<hex.index(hex.startIndex, offsetBy: range.upperBound)])
         }
@@ -68,7 +69,7 @@ enum VeritySupport {
     static func veritysetupFormat(data: String, hash: String, parameters: DMVerity.Parameters) throws -> String {
         let tool = try #require(veritysetup)
         let result = try Tools.run(tool, [
-            "format", "--salt=\(hexString(parameters.salt))", "--uuid=\(uuidString(parameters.uuid))",
+            "format", "--salt=\(Hex.encode(parameters.salt))", "--uuid=\(uuidString(parameters.uuid))",
             "--hash-block-size=\(parameters.hashBlockSize)", "--data-block-size=\(parameters.dataBlockSize)",
             data, hash,
         ])

@@ -1,3 +1,4 @@
+import ByteCodec
 import ContentStore
 import FileTree
 import Foundation
@@ -54,7 +55,7 @@ struct EROFSFormatTests {
         #expect(first.count == 19 && second.count == 6)
         #expect((first + second).map(\.name) == entries.map(\.name))
         #expect((first + second).map(\.nid) == entries.map(\.nid))
-        #expect(EROFS.load(UInt16.self, from: data, at: 8) == 19 * 12)
+        #expect(try ByteReader(data, endianness: .little).u16(at: 8) == 19 * 12)
     }
 
     @Test func xattrPrefixesAndPadding() throws {

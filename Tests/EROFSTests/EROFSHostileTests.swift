@@ -1,3 +1,4 @@
+import ByteCodec
 import ContentStore
 import FileTree
 import Foundation
@@ -96,9 +97,9 @@ struct EROFSHostileTests {
         let rootNid = UInt64(reader.superBlock.rootNid)
         // Root entries sorted: ".", "..", "a", "b", "link": point "a" at the root itself.
         let bytes = small.image
-        #expect(EROFS.load(UInt64.self, from: bytes, at: at) == rootNid)
+        #expect(try ByteReader(bytes, endianness: .little).u64(at: at) == rootNid)
         do {
-            try small.read { image in EROFS.store(rootNid, into: &image, at: at + 24) }
+            try small.read { image in image.setInteger(rootNid, at: at + 24, endianness: .little) }
             Issue.record("a loop was accepted")
         } catch let error as EROFSError {
             guard case .directoryLoop = error else { Issue.record("got \(error)"); return }
@@ -119,7 +120,7 @@ struct EROFSHostileTests {
         try small.read { image in
             image[1024 + 8] = 1
             let sum = EROFS.CRC32C.superBlockChecksum(Array(image[1024..<4096]))
-            EROFS.store(sum, into: &image, at: 1024 + 4)
+            image.setInteger(sum, at: 1024 + 4, endianness: .little)
         }
     }
 

@@ -1,3 +1,4 @@
+import ByteCodec
 import ContentStore
 import Testing
 import Foundation
@@ -22,7 +23,7 @@ final class Fixture: @unchecked Sendable {
     /// CAP_NET_RAW (bit 13) permitted + effective: magic_etc, then (permitted, inheritable) × 2.
     static let pingCapability: [UInt8] = {
         var bytes: [UInt8] = []
-        for word: UInt32 in [0x0200_0001, 1 << 13, 0, 0, 0] { withUnsafeBytes(of: word.littleEndian) { bytes += $0 } }
+        for word: UInt32 in [0x0200_0001, 1 << 13, 0, 0, 0] { bytes.appendInteger(word, endianness: .little) }
         return bytes
     }()
 

@@ -1,3 +1,4 @@
+import ByteCodec
 import Foundation
 import Testing
 import TestSupport
@@ -119,15 +120,11 @@ import TestSupport
         for (index, message) in cases.enumerated() {
             let file = scratch.path("message\(index)")
             try Data(message).write(to: URL(fileURLWithPath: file))
-            let hexKey = seed.map { String(format: "%02x", $0) }.joined()
-            let result = try Tools.run(openssl, ["dgst", "-sha256", "-mac", "HMAC", "-macopt", "hexkey:\(hexKey)", file])
+            let result = try Tools.run(openssl, ["dgst", "-sha256", "-mac", "HMAC", "-macopt", "hexkey:\(Hex.encode(seed))", file])
             #expect(result.status == 0, "\(result.stderr)")
             let hex = try #require(result.stdoutText.split(separator: "=").last?.trimmingCharacters(in: .whitespacesAndNewlines))
             #expect(hex.count == 64)
-            var bytes = stride(from: 0, to: 32, by: 2).compactMap { offset -> UInt8? in
-                let start = hex.index(hex.startIndex, offsetBy: offset)
-                return UInt8(hex[start..<hex.index(start, offsetBy: 2)], radix: 16)
-            }
+            var bytes = try #require(Hex.decode(String(hex.prefix(32))))
             try #require(bytes.count == 16)
             bytes[6] = bytes[6] & 0x0F | 0x40
             bytes[8] = bytes[8] & 0x3F | 0x80

@@ -1,4 +1,4 @@
-import Crypto
+import ByteCodec
 import Foundation
 import GPT
 import Testing

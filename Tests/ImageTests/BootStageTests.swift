@@ -1,3 +1,4 @@
+import ByteCodec
 import ContentStore
 import Crypto
 import ELF

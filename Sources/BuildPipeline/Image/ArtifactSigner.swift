@@ -4,6 +4,7 @@ import Glibc
 import Musl
 #endif
 import Bundle
+import ByteCodec
 import DMVerity
 import Foundation
 import GPT
@@ -53,7 +54,7 @@ public enum ArtifactSigner {
             let signature = try VeritySignature.sign(rootHash: rootHash, key: identity.key, certificate: identity.certificate)
             try file.write(try signature.encoded(), at: slot.signature.partition.offset)
             try file.sync()
-            outcomes.append(Outcome(path: path, rootHash: hex(rootHash),
+            outcomes.append(Outcome(path: path, rootHash: Hex.encode(rootHash),
                                     action: existing == nil ? "signed slot \(slot.letter)" : "re-signed slot \(slot.letter)"))
         }
         guard !outcomes.isEmpty else { throw ImageError.input("\(path): no filled slot to sign") }
@@ -65,7 +66,7 @@ public enum ArtifactSigner {
         if reader.isSigned, !force {
             throw ImageError.input("\(path) is already signed; pass --force to sign it again")
         }
-        guard let rootHash = unhex(reader.manifest.rootHash), rootHash.count == 32 else {
+        guard let rootHash = Hex.decode(reader.manifest.rootHash), rootHash.count == 32 else {
             throw ImageError.input("\(path): the manifest's root hash '\(reader.manifest.rootHash)' is not 64 hex digits")
         }
         let signature = try VeritySignature.sign(rootHash: rootHash, key: identity.key, certificate: identity.certificate)

@@ -4,6 +4,7 @@ import Glibc
 import Musl
 #endif
 import Bundle
+import ByteCodec
 import Crypto
 import DMVerity
 import EROFS
@@ -93,7 +94,7 @@ public enum ArtifactVerifier {
             return
         }
         let rootHash = slot.rootHash
-        let hexHash = hex(rootHash)
+        let hexHash = Hex.encode(rootHash)
         let superBlock: DMVerity.SuperBlock
         do {
             let file = try FileHandleFD(path: path, flags: O_RDONLY)

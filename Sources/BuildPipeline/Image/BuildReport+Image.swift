@@ -1,4 +1,5 @@
 import Bundle
+import ByteCodec
 import DMVerity
 import EROFS
 import GPT
@@ -82,7 +83,7 @@ extension BuildReport {
             fileSystem = FileSystem(bytes: erofs.imageBytes, inodes: erofs.inodes, dataBytes: erofs.dataBytes,
                                     partitionUsePercent: (Double(erofs.imageBytes) * 1000 / Double(max(slot.rootSize, 1))).rounded() / 10)
             self.verity = Verity(dataBlocks: verity.dataBlocks, hashBytes: verity.hashBytes,
-                                 salt: hex(verity.parameters.salt), uuid: hex(verity.parameters.uuid))
+                                 salt: Hex.encode(verity.parameters.salt), uuid: Hex.encode(verity.parameters.uuid))
             signing = Signing(signed: signer != nil, subject: signer?.certificate.subject,
                               certificateFingerprint: signer?.certificate.sha256Fingerprint,
                               developmentKey: signer?.isDevelopment ?? false, source: signer?.source)

@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import ByteCodec
 import Glibc
 #elseif canImport(Musl)
 import Musl
@@ -71,7 +72,7 @@ struct ImageState {
         if !committed { unlink(temporary) }
     }
 
-    var rootHashHex: String { verity.map { hex($0.rootHash) } ?? "" }
+    var rootHashHex: String { verity.map { Hex.encode($0.rootHash) } ?? "" }
 
     static func table(_ options: ImageBuild.Options, diskSize: UInt64, geometry: ImageLayout.SlotGeometry,
                       rootHash: [UInt8], ids: ImageLayout.Identifiers) throws -> GPT.Table {
@@ -125,7 +126,7 @@ struct VerityStage: BuildStage {
             hash: DMVerity.Region(path: state.temporary, offset: slot.verity.partition.offset, length: slot.verity.partition.size),
             parameters: state.parameters, progress: state.progress(.verity))
         state.verity = result
-        return "root hash \(hex(result.rootHash)), \(Size.describe(result.hashBytes)) of hashes"
+        return "root hash \(Hex.encode(result.rootHash)), \(Size.describe(result.hashBytes)) of hashes"
     }
 }
 

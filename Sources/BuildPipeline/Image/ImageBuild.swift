@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import ByteCodec
 import Glibc
 #elseif canImport(Musl)
 import Musl
@@ -106,7 +107,7 @@ public struct ImageBuild: Sendable {
         }
         let report = BuildReport.Image(
             path: options.imagePath, bundlePath: options.bundlePath, label: options.label,
-            seed: hex(options.seed), rootHash: state.rootHashHex, table: final, slot: state.geometry,
+            seed: Hex.encode(options.seed), rootHash: state.rootHashHex, table: final, slot: state.geometry,
             erofs: erofs, verity: verity, signer: options.signer, bundle: bundle)
         return Result(report: report, boot: state.boot, stages: runner.timings)
     }

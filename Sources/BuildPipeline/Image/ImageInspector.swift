@@ -4,6 +4,7 @@ import Glibc
 import Musl
 #endif
 import Bundle
+import ByteCodec
 import DMVerity
 import EROFS
 import Foundation
@@ -83,7 +84,7 @@ public struct Inspection: Sendable, Codable {
     static func describe(_ slot: Slot, path: String, listFiles: Bool) throws -> SlotInfo {
         var info = SlotInfo(slot: slot.letter, label: slot.root.partition.name, empty: slot.state == .empty)
         guard !info.empty else { return info }
-        info.rootHash = hex(slot.rootHash)
+        info.rootHash = Hex.encode(slot.rootHash)
         let file = try FileHandleFD(path: path, flags: O_RDONLY)
         if let superBlock = try? DMVerity.SuperBlock(decoding: try file.read(count: DMVerity.SuperBlock.size, at: slot.verity.partition.offset)) {
             info.dataBlocks = superBlock.dataBlocks

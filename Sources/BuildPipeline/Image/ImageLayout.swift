@@ -1,3 +1,4 @@
+import ByteCodec
 import Crypto
 import DMVerity
 import GPT
@@ -60,7 +61,7 @@ public struct ImageLayout: Sendable {
         /// The `index`-th partition of `type` (0 for the first; slot B's are 1).
         public func partition(_ type: GPT.GUID, index: UInt64 = 0) throws -> GPT.GUID {
             var message = type.bytes
-            if index > 0 { message += withUnsafeBytes(of: index.littleEndian) { Array($0) } }
+            if index > 0 { message.appendInteger(index, endianness: .little) }
             return try derived(message)
         }
 

@@ -1,3 +1,5 @@
+import ByteCodec
+
 /// A JSON value and its one serialisation, shared by the JSON and SARIF formats.
 ///
 /// Written by hand rather than with `JSONEncoder` so the output is the same on every platform
@@ -92,8 +94,7 @@ public enum JSONValue: Hashable, Sendable {
             case "\u{0C}": out += "\\f"
             default:
                 if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16, uppercase: false)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                    out += "\\u" + Hex.encode(scalar.value, digits: 4)
                 } else {
                     out.unicodeScalars.append(scalar)
                 }

@@ -1,4 +1,5 @@
 import BuildPipeline
+import ByteCodec
 import Manifests
 
 /// `--format sarif`: SARIF 2.1.0 (OASIS, https://docs.oasis-open.org/sarif/sarif/v2.1.0/), the
@@ -169,8 +170,7 @@ public struct SARIFRenderer: DiagnosticRenderer {
                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "/"):
                 out.unicodeScalars.append(Unicode.Scalar(byte))
             default:
-                let hex = String(byte, radix: 16, uppercase: true)
-                out += "%" + (hex.count == 1 ? "0" + hex : hex)
+                out += "%" + Hex.encode(byte, digits: 2, uppercase: true)
             }
         }
         return out

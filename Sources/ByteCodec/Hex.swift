@@ -3,6 +3,7 @@
 public enum Hex {
     private static let digits = Array("0123456789abcdef".utf8)
 
+    /// Two lowercase digits a byte, in order.
     public static func encode(_ bytes: some Sequence<UInt8>) -> String {
         var out = [UInt8]()
         out.reserveCapacity(bytes.underestimatedCount * 2)
@@ -11,6 +12,17 @@ public enum Hex {
             out.append(digits[Int(byte & 0xF)])
         }
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// One number as printf's `%0*x` (`%0*X` when `uppercase`) prints it: at least `digits`
+    /// digits, zero-padded on the left; more when the value needs them. For messages that
+    /// quote a field ("CRC32 0x0badf00d") and for the kernel's fixed-width modalias fields
+    /// ("v00008086").
+    public static func encode<T: FixedWidthInteger & UnsignedInteger>(
+        _ value: T, digits: Int, uppercase: Bool = false
+    ) -> String {
+        let text = String(value, radix: 16, uppercase: uppercase)
+        return String(repeating: "0", count: max(0, digits - text.count)) + text
     }
 
     /// nil for an odd length or a character that is not a hex digit (either case).
@@ -37,6 +49,3 @@ public enum Hex {
         }
     }
 }
-
-/// Crypto's own spelling, kept for its call sites.
-func hexString(_ bytes: some Sequence<UInt8>) -> String { Hex.encode(bytes) }
