@@ -63,10 +63,10 @@ let package = Package(
         // Issue 3, the rootfs stage: Debian metadata and resolution, the repository client,
         // unpacking, configuring and pruning the tree. Each is pure of I/O policy where it can be.
         .target(name: "Debian", dependencies: ["Crypto", "EditDistance"]),
-        .target(name: "Repository", dependencies: ["Debian", "ContentStore", "Archive", "Crypto"]),
-        .target(name: "RootFS", dependencies: ["FileTree", "ContentStore", "Archive", "Crypto"]),
+        .target(name: "Repository", dependencies: ["Debian", "ContentStore", "Archive"]),
+        .target(name: "RootFS", dependencies: ["Debian", "FileTree", "ContentStore", "Archive"]),
         .target(name: "ELF", dependencies: ["ByteCodec"]),
-        .target(name: "Configure", dependencies: ["RootFS", "FileTree", "ContentStore", "ELF", "Debian", "Crypto", "ByteCodec"]),
+        .target(name: "Configure", dependencies: ["Debian", "FileTree", "ContentStore", "ELF", "Crypto", "ByteCodec"]),
         .target(name: "Prune", dependencies: ["FileTree", "ContentStore", "ELF"]),
 
         // Issue 4, the image stage: one module per on-disk format, pure of I/O policy.
@@ -103,10 +103,10 @@ let package = Package(
         .testTarget(name: "ContentStoreTests", dependencies: ["ContentStore", "TestSupport"]),
         .testTarget(name: "DriversTests", dependencies: ["Drivers", "KernelModules", "FileTree", "ContentStore", "TestSupport"]),
         .testTarget(name: "DebianTests", dependencies: ["Debian", "Crypto", "TestSupport"]),
-        .testTarget(name: "RepositoryTests", dependencies: ["Repository", "Debian", "ContentStore", "TestSupport"]),
-        .testTarget(name: "RootFSTests", dependencies: ["RootFS", "FileTree", "ContentStore", "Archive", "TestSupport"]),
+        .testTarget(name: "RepositoryTests", dependencies: ["Repository", "ContentStore", "TestSupport"]),
+        .testTarget(name: "RootFSTests", dependencies: ["RootFS", "Debian", "FileTree", "ContentStore", "Archive", "TestSupport"]),
         .testTarget(name: "ELFTests", dependencies: ["ELF", "TestSupport"]),
-        .testTarget(name: "ConfigureTests", dependencies: ["Configure", "RootFS", "FileTree", "ContentStore", "TestSupport"]),
+        .testTarget(name: "ConfigureTests", dependencies: ["Configure", "Debian", "FileTree", "ContentStore", "TestSupport"]),
         .testTarget(name: "PruneTests", dependencies: ["Prune", "FileTree", "ContentStore", "TestSupport"]),
         .testTarget(name: "EROFSTests", dependencies: ["EROFS", "FileTree", "ContentStore", "ByteCodec", "TestSupport"]),
         .testTarget(name: "DMVerityTests", dependencies: ["DMVerity", "Crypto", "ByteCodec", "TestSupport"]),

@@ -1,5 +1,5 @@
+import Debian
 import FileTree
-import RootFS
 
 extension Configure {
     /// `update-alternatives --install` calls found in maintainer scripts, done on the tree.

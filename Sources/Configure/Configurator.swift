@@ -1,6 +1,6 @@
 import ContentStore
+import Debian
 import FileTree
-import RootFS
 
 /// Configure: does natively, on the in-memory tree, what maintainer scripts and a first
 /// `dpkg --configure -a` would have done and a hypervisor host needs — no script ever runs.

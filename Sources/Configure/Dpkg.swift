@@ -1,6 +1,6 @@
 import Crypto
+import Debian
 import FileTree
-import RootFS
 
 extension Configure {
     /// The dpkg database of an installed system, so dpkg-query, `dpkg -L`, `dpkg -V` and apt
@@ -42,11 +42,10 @@ extension Configure {
 
         /// `NAME:ARCH` for `Multi-Arch: same` packages, as dpkg names their info files.
         static func infoName(_ package: InstalledPackage) -> String {
-            let multiArch = Paragraph(package.control).value("Multi-Arch")
-            return multiArch == "same" ? "\(package.name):\(package.architecture)" : package.name
+            package.control["Multi-Arch"] == "same" ? "\(package.name):\(package.architecture)" : package.name
         }
 
-        /// ` /etc/foo MD5` per conffile; the MD5 is of the file in the tree (dh_md5sums leaves
+        /// `/etc/foo MD5` per conffile; the MD5 is of the file in the tree (dh_md5sums leaves
         /// conffiles out of md5sums; dpkg hashes them at unpack). `remove-on-upgrade` entries
         /// keep their flag; a conffile missing from the tree gets dpkg's `newconffile` marker.
         static func conffileLines(_ package: InstalledPackage, tree: FileTree, io: TreeIO) throws(ConfigureError) -> [String] {
@@ -56,7 +55,7 @@ extension Configure {
                 guard let path = words.last(where: { $0.hasPrefix("/") }) else { continue }
                 let flags = words.filter { !$0.hasPrefix("/") }
                 let hash = try io.bytes(at: path, in: tree).map(Self.md5) ?? "newconffile"
-                lines.append(([" " + path, hash] + flags).joined(separator: " "))
+                lines.append(([path, hash] + flags).joined(separator: " "))
             }
             return lines
         }
@@ -69,40 +68,21 @@ extension Configure {
             }
         }
 
+        /// The control paragraph with `Status` and `Conffiles` set, in dpkg's field order. The
+        /// control fields are written as the package shipped them (their raw text), so the
+        /// status file repeats the control file's bytes; the two new fields are formatted by
+        /// the deb822 serializer (`Conffiles:` then one continuation line per conffile).
         static func statusParagraph(_ package: InstalledPackage, conffiles: [String]) -> String {
-            var fields = Paragraph(package.control).fields.filter { $0.name != "Status" && $0.name != "Conffiles" }
-            fields.append(.init(name: "Status", text: "Status: install ok installed"))
-            if !conffiles.isEmpty { fields.append(.init(name: "Conffiles", text: (["Conffiles:"] + conffiles).joined(separator: "\n"))) }
+            var paragraph = package.control
+            paragraph["Status"] = "install ok installed"
+            paragraph["Conffiles"] = conffiles.isEmpty ? nil : "\n" + conffiles.joined(separator: "\n")
             let rank = Dictionary(uniqueKeysWithValues: fieldOrder.enumerated().map { ($1.lowercased(), $0) })
-            let ordered = fields.enumerated().sorted { a, b in
+            paragraph.fields = paragraph.fields.enumerated().sorted { a, b in
                 let ra = rank[a.element.name.lowercased()] ?? fieldOrder.count
                 let rb = rank[b.element.name.lowercased()] ?? fieldOrder.count
                 return ra != rb ? ra < rb : a.offset < b.offset
-            }
-            return ordered.map { $0.element.text + "\n" }.joined()
-        }
-    }
-
-    /// A deb822 paragraph, just enough for control files: fields with their continuation lines.
-    /// Internal stand-in for the `Debian` module's parser (written concurrently).
-    struct Paragraph {
-        struct Field { var name: String; var text: String }
-        var fields: [Field] = []
-
-        init(_ text: String) {
-            for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
-                if line.first == " " || line.first == "\t" {
-                    if !fields.isEmpty { fields[fields.count - 1].text += "\n" + line }
-                } else if let colon = line.firstIndex(of: ":") {
-                    fields.append(Field(name: String(line[..<colon]), text: String(line)))
-                }
-            }
-        }
-
-        func value(_ name: String) -> String? {
-            guard let field = fields.first(where: { $0.name.lowercased() == name.lowercased() }),
-                  let colon = field.text.firstIndex(of: ":") else { return nil }
-            return String(field.text[field.text.index(after: colon)...]).trimmed()
+            }.map(\.element)
+            return Deb822.serialize(paragraph)
         }
     }
 }

@@ -1,5 +1,5 @@
+import Debian
 import FileTree
-import RootFS
 
 extension Configure {
     /// `systemctl enable` done on the tree: reads a unit's `[Install]` section and makes the

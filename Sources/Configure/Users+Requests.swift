@@ -1,5 +1,5 @@
+import Debian
 import FileTree
-import RootFS
 
 extension Configure.Users {
     static let sysusersDirectories = ["/usr/lib/sysusers.d", "/etc/sysusers.d"]

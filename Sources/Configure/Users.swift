@@ -1,5 +1,4 @@
 import FileTree
-import RootFS
 
 extension Configure {
     /// `/etc/passwd`, `/etc/group`, `/etc/shadow`, `/etc/gshadow`.

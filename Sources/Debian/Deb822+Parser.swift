@@ -2,17 +2,33 @@ import Foundation
 
 extension Deb822 {
     /// A single pass over the bytes, one line at a time. Single-line values become `String`s
-    /// straight from the input slice; only multi-line values go through a scratch buffer.
+    /// straight from the input slice; only multi-line values go through a scratch buffer. Raw
+    /// text, when kept, is one more slice of the input: a field's lines are contiguous there.
     struct Parser {
         let bytes: UnsafeBufferPointer<UInt8>
         let allowComments: Bool
+        let keepRawText: Bool
         var position = 0
         var lineNumber = 0
         var scratch: [UInt8] = []
 
-        init(bytes: UnsafeBufferPointer<UInt8>, allowComments: Bool) {
+        init(bytes: UnsafeBufferPointer<UInt8>, allowComments: Bool, keepRawText: Bool) {
             self.bytes = bytes
             self.allowComments = allowComments
+            self.keepRawText = keepRawText
+        }
+
+        /// The field being read: its name (nil between fields), name line, first-line value
+        /// range, where its last line ends (before the newline), and whether continuation
+        /// lines went to `scratch`. One value updated in place: no copy per line.
+        struct Pending {
+            var name: String?
+            var line = 0
+            var start = 0
+            var valueStart = 0
+            var valueEnd = 0
+            var rawEnd = 0
+            var multiline = false
         }
 
         private static let space: UInt8 = 0x20, tab: UInt8 = 0x09, newline: UInt8 = 0x0A
@@ -52,91 +68,96 @@ extension Deb822 {
             return hash
         }
 
-        mutating func next() throws -> Paragraph? {
+        mutating func next() throws(Error) -> Paragraph? {
             var fields: [Field] = []
             fields.reserveCapacity(24)
-            var hashes: [(hash: UInt64, line: Int)] = []
+            var hashes: [UInt64] = []
             hashes.reserveCapacity(24)
-            var firstLine = 0
-            // The field being read: its name, first-line value range, and whether
-            // continuation lines were appended to `scratch`.
-            var pendingName: String?
-            var pendingStart = 0, pendingEnd = 0
-            var pendingMultiline = false
-
-            func finishPending(_ parser: inout Parser) {
-                guard let name = pendingName else { return }
-                let value: String
-                if pendingMultiline {
-                    value = String(decoding: parser.scratch, as: UTF8.self)
-                } else {
-                    value = parser.string(pendingStart, pendingEnd)
-                }
-                fields.append(Field(name: name, value: value))
-                pendingName = nil
-                pendingMultiline = false
-            }
-
+            var pending = Pending()
             while let (start, rawEnd) = nextLine() {
                 var end = rawEnd
                 while end > start, Self.isBlank(bytes[end - 1]) { end -= 1 }
                 if end == start {
-                    // Blank (or whitespace-only) line: a separator once a paragraph has begun.
-                    if pendingName != nil || !fields.isEmpty { break }
+                    // Blank line, or one of only spaces and tabs (Policy §5.1 lets parsers take
+                    // those as separators too): ends the paragraph once one has begun.
+                    if pending.name != nil || !fields.isEmpty { break }
                     continue
                 }
                 let first = bytes[start]
                 if first == Self.hash && allowComments { continue }
                 if first == Self.space || first == Self.tab {
-                    guard pendingName != nil else {
-                        throw Error.continuationWithoutField(line: lineNumber)
-                    }
-                    if !pendingMultiline {
-                        scratch.removeAll(keepingCapacity: true)
-                        scratch.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[pendingStart..<pendingEnd]))
-                        pendingMultiline = true
-                    }
-                    scratch.append(Self.newline)
-                    let content = start + 1
-                    if !(end - content == 1 && bytes[content] == Self.dot) {
-                        scratch.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[content..<end]))
-                    }
+                    guard pending.name != nil else { throw .continuationWithoutField(line: lineNumber) }
+                    appendContinuation(to: &pending, start: start, end: end, rawEnd: rawEnd)
                     continue
                 }
-                finishPending(&self)
-                guard let colon = (start..<end).first(where: { bytes[$0] == Self.colon }) else {
-                    throw Error.missingColon(line: lineNumber, text: String(string(start, end).prefix(60)))
-                }
-                guard colon > start else { throw Error.emptyFieldName(line: lineNumber) }
-                if first == Self.dash || first == Self.hash
-                    || (start..<colon).contains(where: { Self.isBlank(bytes[$0]) }) {
-                    throw Error.invalidFieldName(line: lineNumber, name: string(start, colon))
-                }
-                let hash = nameHash(start, colon)
-                let name = string(start, colon)
-                for (index, seen) in hashes.enumerated() where seen.hash == hash {
-                    if Deb822.sameName(fields[index].name, name) {
-                        throw Error.duplicateField(line: lineNumber, name: name, firstLine: seen.line)
-                    }
-                }
-                hashes.append((hash, lineNumber))
-                if fields.isEmpty { firstLine = lineNumber }
-                var valueStart = colon + 1
-                while valueStart < end, Self.isBlank(bytes[valueStart]) { valueStart += 1 }
-                pendingName = name
-                pendingStart = valueStart
-                pendingEnd = end
+                if let field = finish(pending) { fields.append(field) }
+                pending = try fieldLine(start: start, end: end, rawEnd: rawEnd, fields: fields, hashes: &hashes)
             }
-            finishPending(&self)
-            return fields.isEmpty ? nil : Paragraph(fields, line: firstLine)
+            if let field = finish(pending) { fields.append(field) }
+            return fields.first.map { Paragraph(fields, line: $0.line) }
+        }
+
+        /// `Name: value`. Policy §5.1: the name is not empty, does not start with `#` or `-`,
+        /// holds no blanks, and appears once per paragraph (in any letter case).
+        @inline(__always)
+        private func fieldLine(start: Int, end: Int, rawEnd: Int, fields: [Field],
+                               hashes: inout [UInt64]) throws(Error) -> Pending {
+            guard let base = bytes.baseAddress,
+                  let found = memchr(base + start, Int32(Self.colon), end - start) else {
+                throw .missingColon(line: lineNumber, text: String(string(start, end).prefix(60)))
+            }
+            let colon = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+            guard colon > start else { throw .emptyFieldName(line: lineNumber) }
+            let first = bytes[start]
+            if first == Self.dash || first == Self.hash
+                || (start..<colon).contains(where: { Self.isBlank(bytes[$0]) }) {
+                throw .invalidFieldName(line: lineNumber, name: string(start, colon))
+            }
+            let hash = nameHash(start, colon)
+            let name = string(start, colon)
+            for (index, seen) in hashes.enumerated() where seen == hash && Deb822.sameName(fields[index].name, name) {
+                throw .duplicateField(line: lineNumber, name: name, firstLine: fields[index].line)
+            }
+            hashes.append(hash)
+            var valueStart = colon + 1
+            while valueStart < end, Self.isBlank(bytes[valueStart]) { valueStart += 1 }
+            return Pending(name: name, line: lineNumber, start: start, valueStart: valueStart, valueEnd: end, rawEnd: rawEnd)
+        }
+
+        /// A continuation line: one leading blank dropped, " ." read as an empty line.
+        @inline(__always)
+        private mutating func appendContinuation(to field: inout Pending, start: Int, end: Int, rawEnd: Int) {
+            if !field.multiline {
+                scratch.removeAll(keepingCapacity: true)
+                scratch.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[field.valueStart..<field.valueEnd]))
+                field.multiline = true
+            }
+            scratch.append(Self.newline)
+            let content = start + 1
+            if !(end - content == 1 && bytes[content] == Self.dot) {
+                scratch.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[content..<end]))
+            }
+            field.rawEnd = rawEnd
+        }
+
+        /// The pending field as a `Field`; nil when there is none.
+        @inline(__always)
+        private func finish(_ field: Pending) -> Field? {
+            guard let name = field.name else { return nil }
+            let value = field.multiline
+                ? String(decoding: scratch, as: UTF8.self)
+                : string(field.valueStart, field.valueEnd)
+            let raw = keepRawText ? string(field.start, field.rawEnd) : nil
+            return Field(name: name, value: value, line: field.line, raw: raw)
         }
     }
 }
 
 extension Deb822 {
-    /// Write paragraphs back in deb822 form, fields in their stored order. Multi-line values
-    /// are written as continuation lines (" " + line, " ." for an empty line), so parsing the
-    /// output gives the same paragraphs.
+    /// Write paragraphs back in deb822 form, fields in their stored order. A field with raw
+    /// text is written as that text; otherwise multi-line values are written as continuation
+    /// lines (" " + line, " ." for an empty line). Either way parsing the output gives the
+    /// same names and values.
     public static func serialize(_ paragraphs: [Paragraph]) -> String {
         var out = ""
         for (index, paragraph) in paragraphs.enumerated() {
@@ -149,6 +170,11 @@ extension Deb822 {
     public static func serialize(_ paragraph: Paragraph) -> String {
         var out = ""
         for field in paragraph.fields {
+            if let raw = field.raw {
+                out += raw
+                out += "\n"
+                continue
+            }
             out += field.name
             out += ":"
             var lines = field.value.split(separator: "\n", omittingEmptySubsequences: false).makeIterator()

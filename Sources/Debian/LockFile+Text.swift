@@ -29,7 +29,7 @@ extension LockFile {
     /// Read a lock written by `serialized()` (or edited by hand, as long as it stays valid).
     public init(parsing text: String) throws {
         let paragraphs: [Deb822.Paragraph]
-        do { paragraphs = try Deb822.parse(text) } catch let error as Deb822.Error { throw Error.syntax(error) }
+        do { paragraphs = try Deb822.parse(text) } catch { throw Error.syntax(error) }
         guard let header = paragraphs.first else { throw Error.empty }
         func required(_ paragraph: Deb822.Paragraph, _ field: String) throws -> String {
             guard let value = paragraph[field] else {

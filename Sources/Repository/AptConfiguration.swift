@@ -1,3 +1,4 @@
+import Debian
 import Foundation
 
 /// Reads the APT sources the build machine itself is configured with, the way APT does:
@@ -65,16 +66,17 @@ public enum AptConfiguration {
 
     /// One stanza yields a source per URI × suite when its Types include `deb`.
     static func deb822File(_ path: String, defaultKeyring: AptSource.Keyring) throws -> [AptSource] {
-        let paragraphs: [Deb822Paragraph]
+        let text = try read(path)
+        let paragraphs: [Deb822.Paragraph]
         do {
-            paragraphs = try Deb822Paragraph.parse(try read(path))
-        } catch let error as Deb822Paragraph.ParseError {
+            paragraphs = try Deb822.parse(text)
+        } catch {
             throw RepositoryError.invalidSource(file: path, line: error.line, reason: error.reason)
         }
         var result: [AptSource] = []
         for stanza in paragraphs {
             let invalid = { (field: String, reason: String) in
-                RepositoryError.invalidSource(file: path, line: stanza.lineOf(field), reason: reason)
+                RepositoryError.invalidSource(file: path, line: stanza.field(field)?.line ?? stanza.line, reason: reason)
             }
             if let enabled = stanza["Enabled"]?.lowercased() {
                 guard ["yes", "no"].contains(enabled) else { throw invalid("Enabled", "Enabled must be yes or no") }

@@ -125,13 +125,26 @@ extension AptSource {
 
     /// Signed-By holds a keyring path, several comma-separated paths, or an armored key block.
     static func signedBy(_ value: String, invalid: (String) -> RepositoryError) throws -> Keyring {
-        if value.contains("-----BEGIN PGP PUBLIC KEY BLOCK-----") { return .inline(armored: value) }
-        let paths = value.split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\n" }).map(String.init)
+        if value.contains("-----BEGIN PGP PUBLIC KEY BLOCK-----") { return .inline(armored: armorBlock(value)) }
+        let paths = value.split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\t" || $0 == "\n" }).map(String.init)
         guard !paths.isEmpty else { throw invalid("Signed-By is empty") }
         for path in paths where !path.hasPrefix("/") {
             throw invalid("Signed-By \"\(path)\" is not an absolute keyring path; "
                 + "key fingerprints are not supported, name the keyring file instead")
         }
         return .files(paths)
+    }
+
+    /// An inline key block back in ASCII-armor form, as APT reads it from a deb822 value
+    /// (sources.list(5), Signed-By): every line without its indentation, a lone "." as the
+    /// empty line, and no empty lines before the block (`Signed-By:` with the block below).
+    static func armorBlock(_ value: String) -> String {
+        value.split(separator: "\n", omittingEmptySubsequences: false)
+            .map { line in
+                let text = line.trimmingSpaces
+                return text == "." ? "" : String(text)
+            }
+            .drop(while: \.isEmpty)
+            .joined(separator: "\n")
     }
 }

@@ -1,3 +1,4 @@
+import Debian
 import Foundation
 
 /// The fields of a (verified) `Release` file that the client uses — see
@@ -24,11 +25,11 @@ public struct ReleaseFile: Sendable {
 
     /// Parses the text of a Release file, refusing one without a SHA256 list.
     public init(_ bytes: [UInt8], url: String) throws {
-        let paragraphs: [Deb822Paragraph]
+        let paragraphs: [Deb822.Paragraph]
         do {
-            paragraphs = try Deb822Paragraph.parse(String(decoding: bytes, as: UTF8.self))
-        } catch let error as Deb822Paragraph.ParseError {
-            throw RepositoryError.invalidRelease(url: url, reason: "line \(error.line): \(error.reason)")
+            paragraphs = try Deb822.parse(String(decoding: bytes, as: UTF8.self))
+        } catch {
+            throw RepositoryError.invalidRelease(url: url, reason: "\(error)")
         }
         guard let fields = paragraphs.first else {
             throw RepositoryError.invalidRelease(url: url, reason: "the file is empty")

@@ -1,4 +1,5 @@
 import ContentStore
+import Debian
 import FileTree
 import Foundation
 

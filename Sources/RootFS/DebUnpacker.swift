@@ -1,5 +1,6 @@
 import Archive
 import ContentStore
+import Debian
 import FileTree
 
 /// Unpacks Debian binary packages into a `FileTree` without running anything: no dpkg, no
@@ -73,7 +74,7 @@ public struct DebUnpacker: Sendable {
             throw .unreadable(SourceLocation(source: source), entry: nil, message: "\(error)")
         }
         var sawVersion = false
-        var control: ControlData?
+        var control: InstalledPackage?
         var staged: StagedTree?
         while true {
             let member: ArchiveEntry
@@ -95,7 +96,7 @@ public struct DebUnpacker: Sendable {
                 guard control == nil, staged == nil else {
                     throw .notADebianPackage(source: source, reason: "'\(member.path)' comes after another control or data member")
                 }
-                control = try ControlData.read(nestedIn: outer, location: location)
+                control = try Self.readControl(nestedIn: outer, location: location)
             } else if Self.isMember(member.path, base: "data.tar", compressions: ["", ".gz", ".xz", ".zst", ".bz2"]) {
                 guard let control else {
                     throw .notADebianPackage(source: source, reason: "'\(member.path)' comes before the control.tar member")
@@ -103,7 +104,7 @@ public struct DebUnpacker: Sendable {
                 guard staged == nil else {
                     throw .notADebianPackage(source: source, reason: "a second data member '\(member.path)'")
                 }
-                staged = try readData(outer, location: location, origin: control.package)
+                staged = try readData(outer, location: location, origin: control.name)
             } else {
                 throw .notADebianPackage(
                     source: source,
@@ -111,11 +112,9 @@ public struct DebUnpacker: Sendable {
             }
         }
         guard sawVersion else { throw .notADebianPackage(source: source, reason: "it has no debian-binary member (empty or not an ar archive)") }
-        guard let control else { throw .notADebianPackage(source: source, reason: "it has no control.tar member") }
+        guard var package = control else { throw .notADebianPackage(source: source, reason: "it has no control.tar member") }
         guard let staged else { throw .notADebianPackage(source: source, reason: "it has no data.tar member") }
-        let package = try control.installedPackage(source: source, files: staged.paths.sorted {
-            $0.utf8.lexicographicallyPrecedes($1.utf8)
-        })
+        package.files = staged.paths.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         return StagedPackage(package: package, tree: staged)
     }
 

@@ -6,7 +6,7 @@ import Foundation
 /// of its inputs". The cached value is the staged package (entries with content references,
 /// control data); it is only used when every content it references is still in the store.
 ///
-/// Layout: `<store>/unpacked/v1[-flat]/<sha256>.plist` (binary property list: compact and fast
+/// Layout: `<store>/unpacked/v2[-flat]/<sha256>.plist` (binary property list: compact and fast
 /// to decode). The key is the .deb's object name when it lives in the store (objects are named
 /// by their hash), else a hash of the file. A cache entry that cannot be read is ignored and
 /// rewritten; nothing here can make a build fail.
@@ -15,7 +15,7 @@ struct UnpackCache {
     let mergedUsr: Bool
 
     /// Bump when `StagedPackage`'s encoding or the unpacker's output changes.
-    static let version = "v1"
+    static let version = "v2"
 
     private var directory: String {
         "\(store.root)/unpacked/\(Self.version)\(mergedUsr ? "" : "-flat")"

@@ -1,17 +1,15 @@
+import Debian
 import FileTree
 import Foundation
-import RootFS
 import Testing
 import TestSupport
 @testable import Configure
 
 @Suite struct AlternativesTests {
-    static let packages = [
-        InstalledPackage(name: "mawk", version: "1.3.4", architecture: "amd64", control: Real.mawkControl,
-                         scripts: ["postinst": Real.mawkPostinst]),
-        InstalledPackage(name: "gawk", version: "5", architecture: "amd64", control: "Package: gawk\n",
-                         scripts: ["postinst": "update-alternatives --install /usr/bin/awk awk /usr/bin/gawk 10 \\\n  --slave /usr/bin/nawk nawk /usr/bin/gawk\nupdate-alternatives --install /usr/bin/x x \"$X\" 5\n"]),
-    ]
+    static func packages() throws -> [InstalledPackage] {[
+        try InstalledPackage(control: Real.mawkControl, scripts: ["postinst": Real.mawkPostinst]),
+        try .fixture("gawk", version: "5", scripts: ["postinst": "update-alternatives --install /usr/bin/awk awk /usr/bin/gawk 10 \\\n  --slave /usr/bin/nawk nawk /usr/bin/gawk\nupdate-alternatives --install /usr/bin/x x \"$X\" 5\n"]),
+    ]}
 
     static func fixture(withGawk: Bool) throws -> Fixture {
         var f = try Fixture()
@@ -24,7 +22,7 @@ import TestSupport
     @Test func highestPriorityPresentWins() throws {
         var f = try Self.fixture(withGawk: false)
         var io = Configure.TreeIO(store: f.store)
-        let parsed = Configure.Alternatives.parse(packages: Self.packages)
+        let parsed = Configure.Alternatives.parse(packages: try Self.packages())
         #expect(parsed.registrations.count == 2)
         #expect(parsed.skipped.count == 1 && parsed.skipped[0].hasPrefix("gawk/postinst:3:"))
         #expect(try parsed.apply(to: &f.tree, io: &io) == ["awk": "/usr/bin/mawk"])
@@ -60,7 +58,7 @@ import TestSupport
     func updateAlternativesDisplaysIt() throws {
         var f = try Self.fixture(withGawk: true)
         var io = Configure.TreeIO(store: f.store)
-        _ = try Configure.Alternatives.parse(packages: Self.packages).apply(to: &f.tree, io: &io)
+        _ = try Configure.Alternatives.parse(packages: try Self.packages()).apply(to: &f.tree, io: &io)
         let root = f.scratch.path("root")
         try f.materialize(f.tree, at: root)
         let tool = try #require(Tools.find("update-alternatives"))

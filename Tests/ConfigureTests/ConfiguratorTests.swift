@@ -1,6 +1,6 @@
+import Debian
 import FileTree
 import Foundation
-import RootFS
 import Testing
 import TestSupport
 @testable import Configure
@@ -20,19 +20,19 @@ import TestSupport
         return f
     }
 
-    static let packages = [
-        InstalledPackage(name: "mawk", version: "1.3.4.20200120-3.1", architecture: "amd64", control: Real.mawkControl,
-                         files: ["/", "/usr", "/usr/bin", "/usr/bin/mawk"], scripts: ["postinst": Real.mawkPostinst]),
-        InstalledPackage(name: "apt", version: "2.6.1", architecture: "amd64", control: "Package: apt\nVersion: 2.6.1\nArchitecture: amd64\nDescription: x\n",
-                         scripts: ["postinst": Real.aptPostinst]),
-    ]
+    static func packages() throws -> [InstalledPackage] {[
+        try InstalledPackage(control: Real.mawkControl, files: ["/", "/usr", "/usr/bin", "/usr/bin/mawk"],
+                             scripts: ["postinst": Real.mawkPostinst]),
+        try InstalledPackage(control: "Package: apt\nVersion: 2.6.1\nArchitecture: amd64\nDescription: x\n",
+                             scripts: ["postinst": Real.aptPostinst]),
+    ]}
 
     static let options = Configure.Options(enableUnits: ["ssh.service"], defaultTarget: "multi-user.target",
                                            imageID: "hvhost", imageVersion: "2025.1")
 
     @Test func runsEveryStepAndIsDeterministic() throws {
         var f = try Self.fixture()
-        let report = try Configure.run(tree: &f.tree, store: f.store, packages: Self.packages, options: Self.options)
+        let report = try Configure.run(tree: &f.tree, store: f.store, packages: try Self.packages(), options: Self.options)
         #expect(report.usersCreated == ["systemd-network"])
         #expect(report.alternatives == ["awk": "/usr/bin/mawk"])
         #expect(report.libraries == 7)
@@ -47,7 +47,7 @@ import TestSupport
         #expect(f.tree["/etc/ld.so.cache"]?.origin == "configure")
 
         var g = try Self.fixture()
-        _ = try Configure.run(tree: &g.tree, store: g.store, packages: Self.packages.reversed(), options: Self.options)
+        _ = try Configure.run(tree: &g.tree, store: g.store, packages: try Self.packages().reversed(), options: Self.options)
         #expect(f.tree.paths == g.tree.paths)
         for (path, node) in f.tree.entries { #expect(g.tree[path] == node, "\(path) differs between runs") }
     }

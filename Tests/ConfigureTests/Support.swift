@@ -1,7 +1,7 @@
 import ContentStore
+import Debian
 import FileTree
 import Foundation
-import RootFS
 import TestSupport
 
 /// A small tree under construction: merged-/usr skeleton, files from text or from this
@@ -77,6 +77,14 @@ struct Fixture {
     }
 
     static var isRoot: Bool { getuid() == 0 }
+}
+
+extension InstalledPackage {
+    /// A package whose control file has just the fields dpkg requires, for tests about its
+    /// scripts or files.
+    static func fixture(_ name: String, version: String = "1", scripts: [String: String] = [:]) throws -> InstalledPackage {
+        try InstalledPackage(control: "Package: \(name)\nVersion: \(version)\nArchitecture: amd64\n", scripts: scripts)
+    }
 }
 
 enum FixtureError: Error, CustomStringConvertible {

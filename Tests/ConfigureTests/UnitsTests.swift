@@ -1,6 +1,6 @@
+import Debian
 import FileTree
 import Foundation
-import RootFS
 import Testing
 @testable import Configure
 
@@ -42,9 +42,8 @@ import Testing
         #expect(throws: Configure.ConfigureError.badUnitName("ssh")) { try units.enable("ssh", in: &f.tree) }
     }
 
-    @Test func readsDebSystemdHelperEnables() {
-        let apt = InstalledPackage(name: "apt", version: "1", architecture: "amd64", control: "Package: apt\n",
-                                   scripts: ["postinst": Real.aptPostinst])
+    @Test func readsDebSystemdHelperEnables() throws {
+        let apt = try InstalledPackage.fixture("apt", scripts: ["postinst": Real.aptPostinst])
         let found = Configure.Units.packageEnables(packages: [apt])
         #expect(found.names == ["apt-daily-upgrade.timer"])
     }

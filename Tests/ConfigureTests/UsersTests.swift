@@ -1,6 +1,6 @@
+import Debian
 import FileTree
 import Foundation
-import RootFS
 import Testing
 import TestSupport
 @testable import Configure
@@ -17,12 +17,10 @@ import TestSupport
         return f
     }
 
-    static let packages = [
-        InstalledPackage(name: "apt", version: "2.6.1", architecture: "amd64", control: "Package: apt\n",
-                         scripts: ["postinst": Real.aptPostinst]),
-        InstalledPackage(name: "qemu", version: "1", architecture: "amd64", control: "Package: qemu\n",
-                         scripts: ["postinst": "useradd -r -d /var/lib/qemu -s /usr/sbin/nologin -G kvm qemu\ngroupadd -r libvirt\nadduser --system --ingroup $GROUP qemu2\n"]),
-    ]
+    static func packages() throws -> [InstalledPackage] {[
+        try .fixture("apt", version: "2.6.1", scripts: ["postinst": Real.aptPostinst]),
+        try .fixture("qemu", scripts: ["postinst": "useradd -r -d /var/lib/qemu -s /usr/sbin/nologin -G kvm qemu\ngroupadd -r libvirt\nadduser --system --ingroup $GROUP qemu2\n"]),
+    ]}
 
     @Test func createsUsersDeterministically() throws {
         var f = try Self.fixture()
@@ -30,7 +28,7 @@ import TestSupport
         var skipped: [String] = []
         var users = try Configure.Users.load(tree: f.tree, io: io)
         try users.addSysusers(tree: f.tree, io: io)
-        users.addScriptRequests(packages: Self.packages, skipped: &skipped)
+        users.addScriptRequests(packages: try Self.packages(), skipped: &skipped)
         try users.allocate()
         try users.write(to: &f.tree, io: &io, lastChange: nil)
         let passwd = try #require(try f.text("/etc/passwd"))
@@ -60,7 +58,7 @@ import TestSupport
         var io = Configure.TreeIO(store: f.store)
         var users = try Configure.Users.load(tree: f.tree, io: io)
         var skipped: [String] = []
-        users.addScriptRequests(packages: Self.packages, skipped: &skipped)
+        users.addScriptRequests(packages: try Self.packages(), skipped: &skipped)
         try users.allocate()
         try users.write(to: &f.tree, io: &io, lastChange: 19000)
         let root = f.scratch.path("root")

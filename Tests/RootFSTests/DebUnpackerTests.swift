@@ -1,5 +1,6 @@
 import Archive
 import ContentStore
+import Debian
 import FileTree
 import Foundation
 import RootFS
@@ -29,8 +30,9 @@ import TestSupport
         #expect(package.name == "hello")
         #expect(package.version == "1.0")
         #expect(package.architecture == "amd64")
-        #expect(package.control.hasPrefix("Package: hello\n"))
-        #expect(package.control.hasSuffix(" A second description line.\n"))
+        #expect(package.control.fields.first?.raw == "Package: hello")
+        #expect(package.control.fields.last?.raw == "Description: test package hello\n A second description line.")
+        #expect(package.control["Description"] == "test package hello\nA second description line.")
         #expect(package.conffiles == "/etc/hello.conf\n")
         #expect(package.scripts == ["postinst": "#!/bin/sh\nexit 0\n", "prerm": "#!/bin/sh\n"])
         #expect(package.md5sums == "0123456789abcdef0123456789abcdef  usr/bin/su-helper\n")

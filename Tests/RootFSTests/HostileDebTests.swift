@@ -153,4 +153,17 @@ struct HostileDebTests {
                                      control: "Package: nover\nArchitecture: amd64\n")
         #expect(refused(deb) == .missingControlField(source: "nover_1.0_amd64.deb", field: "Version"))
     }
+
+    /// The deb822 parser reads `control`: what dpkg refuses (a second paragraph, a line that
+    /// is not a field) is refused with the line, where the old reader skipped it.
+    @Test(arguments: [
+        ("Package: two\nVersion: 1\n\nArchitecture: amd64\n",
+         "its control file cannot be read: it has 2 paragraphs separated by blank lines; a binary package's control file has one"),
+        ("Package: junk\nVersion: 1\nArchitecture: amd64\njunk\n",
+         "its control file cannot be read: line 4: \"junk\" is not a field: a field is \"Name: value\" and a continuation line starts with a space"),
+    ])
+    func malformedControlIsRefused(control: String, reason: String) throws {
+        let deb = try fixtures.craft("bad", entries: [.file("./x", size: 0)], control: control)
+        #expect(refused(deb) == .notADebianPackage(source: "bad_1.0_amd64.deb", reason: reason))
+    }
 }

@@ -23,7 +23,7 @@ struct UnpackCacheTests {
     }
 
     static func cacheEntries(_ store: ContentStore) -> [String] {
-        (try? FileManager.default.contentsOfDirectory(atPath: store.root + "/unpacked/v1")) ?? []
+        (try? FileManager.default.contentsOfDirectory(atPath: store.root + "/unpacked/v2")) ?? []
     }
 
     @Test(.enabled(if: DebFixtures.hasDpkgDeb, "dpkg-deb is not installed"))
