@@ -28,15 +28,15 @@ public enum BundleError: Error, CustomStringConvertible, Equatable, Sendable {
     /// The manifest signature does not verify against the trusted certificate.
     case badSignature(subject: String, detail: String)
     /// A payload's size or hash differs from the manifest.
-    case payloadMismatch(role: String, what: String)
+    case payloadMismatch(role: UpdateBundle.PayloadRole, what: String)
     /// The archive ends (or reaches its end-of-archive marker) before a payload the manifest lists.
-    case payloadMissing(role: String, file: String)
+    case payloadMissing(role: UpdateBundle.PayloadRole, file: String)
     /// A member that the manifest does not announce at this position.
     case unexpectedMember(name: String, position: Int, expected: String)
     /// A member name that could escape the extraction directory or is not a plain file name.
     case unsafeMemberName(String)
     /// `streamPayload`/`resign` named a role the manifest does not list.
-    case unknownRole(String, known: [String])
+    case unknownRole(UpdateBundle.PayloadRole, known: [UpdateBundle.PayloadRole])
     /// A parameter of `write`/`resign` outside what the format allows.
     case invalidArgument(String)
     /// A system call failed; `errno` is the C error number.
@@ -44,7 +44,7 @@ public enum BundleError: Error, CustomStringConvertible, Equatable, Sendable {
     /// Signing the manifest failed (key and certificate do not match, OpenSSL error).
     case signing(String)
     /// Compressing a payload failed inside libzstd.
-    case compression(role: String, detail: String)
+    case compression(role: UpdateBundle.PayloadRole, detail: String)
 
     public var description: String {
         switch self {
@@ -75,7 +75,7 @@ public enum BundleError: Error, CustomStringConvertible, Equatable, Sendable {
             return "archive member name \"\(name)\" is unsafe; bundle members are plain file names "
                 + "(letters, digits, '.', '-', '_', no '/' and not '.' or '..')"
         case .unknownRole(let role, let known):
-            return "the bundle has no payload with role \"\(role)\"; it has \(known.joined(separator: ", "))"
+            return "the bundle has no payload with role \"\(role)\"; it has \(known.map(\.rawValue).joined(separator: ", "))"
         case .invalidArgument(let text):
             return text
         case .io(let operation, let path, let code):

@@ -10,7 +10,7 @@ extension UpdateBundle {
         var compressedSize: UInt64
         var compressedSha256: String
 
-        func info(role: String) -> PayloadInfo {
+        func info(role: PayloadRole) -> PayloadInfo {
             PayloadInfo(
                 role: role, file: UpdateBundle.fileName(forRole: role), size: size, sha256: sha256,
                 compressedSize: compressedSize, compressedSha256: compressedSha256)
@@ -25,7 +25,7 @@ extension UpdateBundle {
     /// the same payload gives the same frame whether it comes from a file (`write`) or from
     /// memory (`resign`).
     static func compressPayload(
-        role: String, length: UInt64, level: Int,
+        role: PayloadRole, length: UInt64, level: Int,
         read: (_ buffer: UnsafeMutableRawBufferPointer, _ offset: UInt64) throws -> Void,
         output: (UnsafeRawBufferPointer) throws -> Void,
         progress: (UInt64) -> Void = { _ in }
@@ -64,7 +64,7 @@ extension UpdateBundle {
 
     /// Run a zstd call, turning its errors into `BundleError.compression` (errors thrown by
     /// our own output closure pass through unchanged).
-    private static func zstd(_ role: String, _ body: () throws -> Void) throws {
+    private static func zstd(_ role: UpdateBundle.PayloadRole, _ body: () throws -> Void) throws {
         do {
             try body()
         } catch let error as ZstdError {

@@ -40,7 +40,7 @@ extension UpdateBundle {
         }
 
         /// The payload of a role, if the bundle has one.
-        public func payload(role: String) -> PayloadInfo? {
+        public func payload(role: PayloadRole) -> PayloadInfo? {
             payloads.first { $0.role == role }
         }
     }
@@ -48,7 +48,7 @@ extension UpdateBundle {
     /// One payload as the manifest describes it.
     public struct PayloadInfo: Sendable, Equatable, Codable {
         /// "root", "verity", "verity-sig", "uki"...
-        public var role: String
+        public var role: PayloadRole
         /// The archive member holding the compressed payload, `<role>.<ext>.zst`.
         public var file: String
         /// Uncompressed size in bytes.
@@ -63,7 +63,7 @@ extension UpdateBundle {
         public var compression: String
 
         public init(
-            role: String, file: String, size: UInt64, sha256: String, compressedSize: UInt64, compressedSha256: String,
+            role: PayloadRole, file: String, size: UInt64, sha256: String, compressedSize: UInt64, compressedSha256: String,
             compression: String = "zstd"
         ) {
             self.role = role
@@ -88,7 +88,7 @@ extension UpdateBundle.Manifest {
         json += ",\"payloads\":["
         for (index, payload) in payloads.enumerated() {
             if index > 0 { json += "," }
-            json += "{\"role\":\(Self.quoted(payload.role)),\"file\":\(Self.quoted(payload.file))"
+            json += "{\"role\":\(Self.quoted(payload.role.rawValue)),\"file\":\(Self.quoted(payload.file))"
             json += ",\"size\":\(payload.size),\"sha256\":\(Self.quoted(payload.sha256))"
             json += ",\"compressedSize\":\(payload.compressedSize)"
             json += ",\"compressedSha256\":\(Self.quoted(payload.compressedSha256))"
@@ -158,17 +158,17 @@ extension UpdateBundle.Manifest {
             throw fail("signedBy", "is \(Self.quoted(signedBy)); expected a SHA-256 fingerprint (64 lowercase hex digits)")
         }
         guard !payloads.isEmpty else { throw fail("payloads", "is empty; a bundle carries at least one payload") }
-        var roles = Set<String>()
+        var roles = Set<UpdateBundle.PayloadRole>()
         for (index, payload) in payloads.enumerated() {
             let at = "payloads[\(index)]"
             guard UpdateBundle.isValidRole(payload.role) else {
-                throw fail("\(at).role", "is \(Self.quoted(payload.role)); expected 1 to 64 of a-z, 0-9 and '-'")
+                throw fail("\(at).role", "is \(Self.quoted(payload.role.rawValue)); expected 1 to 64 of a-z, 0-9 and '-'")
             }
             guard roles.insert(payload.role).inserted else {
                 throw fail("\(at).role", "\"\(payload.role)\" appears twice; each role appears once")
             }
             let bytes = Array(payload.file.utf8)
-            guard UpdateBundle.isSafeMemberName(bytes), payload.file.hasPrefix(payload.role + "."),
+            guard UpdateBundle.isSafeMemberName(bytes), payload.file.hasPrefix(payload.role.rawValue + "."),
                 payload.file.hasSuffix(".zst")
             else {
                 throw fail("\(at).file", "is \(Self.quoted(payload.file)); expected \"\(payload.role).<ext>.zst\"")

@@ -118,7 +118,7 @@ extension UpdateBundle {
         /// bytes, and hands uncompressed chunks to `sink`. Throws `.payloadMismatch` naming the
         /// role when a size or hash differs from the manifest. The sink may have received
         /// bytes by then: the caller activates nothing until every payload passed.
-        public func streamPayload(role: String, into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+        public func streamPayload(role: PayloadRole, into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
             try stream(role: role, compressed: { _ in }, into: sink)
         }
 
@@ -134,7 +134,7 @@ extension UpdateBundle {
         /// Stream a payload, also handing the compressed chunks to `compressed` (how `resign`
         /// copies a payload it checks on the way).
         func stream(
-            role: String, compressed: (UnsafeRawBufferPointer) throws -> Void,
+            role: PayloadRole, compressed: (UnsafeRawBufferPointer) throws -> Void,
             into sink: (UnsafeRawBufferPointer) throws -> Void
         ) throws {
             guard let index = manifest.payloads.firstIndex(where: { $0.role == role }) else {

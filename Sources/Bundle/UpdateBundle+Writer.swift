@@ -97,7 +97,7 @@ extension UpdateBundle {
     /// byte-identical to a one-step `write` with the same inputs, level, mtime and signer.
     @discardableResult
     public static func resign(
-        bundle path: String, output: String, replacing: [String: [UInt8]], signer: Signer, mtime: Int64,
+        bundle path: String, output: String, replacing: [PayloadRole: [UInt8]], signer: Signer, mtime: Int64,
         level: Int = Zstandard.defaultLevel
     ) throws -> Manifest {
         try checkArguments(mtime: mtime, level: level)
@@ -107,7 +107,7 @@ extension UpdateBundle {
         for role in replacing.keys.sorted() where !roles.contains(role) {
             throw BundleError.unknownRole(role, known: roles)
         }
-        var replaced: [String: [UInt8]] = [:]
+        var replaced: [PayloadRole: [UInt8]] = [:]
         for (index, info) in manifest.payloads.enumerated() {
             guard let bytes = replacing[info.role] else { continue }
             var compressed: [UInt8] = []

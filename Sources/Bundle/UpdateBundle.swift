@@ -47,34 +47,26 @@ public enum UpdateBundle {
 
     /// The member name for a payload role: `<role>.<ext>.zst`, the extension telling what
     /// the uncompressed payload is.
-    public static func fileName(forRole role: String) -> String {
-        let ext: String
-        switch role {
-        case "root": ext = "erofs"
-        case "verity": ext = "hashtree"
-        case "verity-sig": ext = "p7s"
-        case "uki": ext = "efi"
-        default: ext = "bin"
-        }
-        return "\(role).\(ext).zst"
+    public static func fileName(forRole role: PayloadRole) -> String {
+        "\(role.rawValue).\(role.fileExtension).zst"
     }
 
     /// A role: 1 to 64 characters of lowercase letters, digits and '-', starting with a
     /// letter or digit.
-    static func isValidRole(_ role: String) -> Bool {
-        let bytes = Array(role.utf8)
+    static func isValidRole(_ role: PayloadRole) -> Bool {
+        let bytes = Array(role.rawValue.utf8)
         guard (1...64).contains(bytes.count), bytes[0] != UInt8(ascii: "-") else { return false }
         return bytes.allSatisfy { ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z")) || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || $0 == UInt8(ascii: "-") }
     }
 
     /// Input payload: a byte range of a file (a partition inside a disk image, or a file).
     public struct PayloadSource: Sendable, Equatable {
-        public var role: String
+        public var role: PayloadRole
         public var path: String
         public var offset: UInt64
         public var length: UInt64
 
-        public init(role: String, path: String, offset: UInt64, length: UInt64) {
+        public init(role: PayloadRole, path: String, offset: UInt64, length: UInt64) {
             self.role = role
             self.path = path
             self.offset = offset
@@ -82,7 +74,7 @@ public enum UpdateBundle {
         }
 
         /// The whole of a file.
-        public static func wholeFile(role: String, path: String) throws -> PayloadSource {
+        public static func wholeFile(role: PayloadRole, path: String) throws -> PayloadSource {
             let file = try FileDescriptor.openForReading(path)
             return PayloadSource(role: role, path: path, offset: 0, length: try file.size())
         }

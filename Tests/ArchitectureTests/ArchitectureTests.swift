@@ -11,7 +11,7 @@ import Testing
     /// test` holds the package's build directory, which a plain call would wait for forever.
     static func realGraph() throws -> ModuleGraph {
         var graph = try declaredGraph()
-        try graph.addImports(sourcesRoot: packageRoot + "/Sources")
+        try graph.addImports(packageRoot: packageRoot)
         return graph
     }
 
@@ -44,7 +44,8 @@ import Testing
     func noUnusedDependencies() throws {
         let declared = try Self.declaredGraph()
         var imported = ModuleGraph(edges: declared.edges.mapValues { _ in [] })
-        try imported.addImports(sourcesRoot: Self.packageRoot + "/Sources")
+        imported.paths = declared.paths
+        try imported.addImports(packageRoot: Self.packageRoot)
         for (module, dependencies) in declared.edges.sorted(by: { $0.key < $1.key }) {
             let unused = dependencies.subtracting(imported.edges[module] ?? [])
             #expect(unused.isEmpty, "\(module) declares \(unused.sorted().joined(separator: ", ")) but no file of it imports them")
@@ -85,11 +86,11 @@ import Testing
         #expect(LayerRules.documented.violations(in: stray) == ["Agent is in no layer of docs/architecture.md; add it to one"])
         var graph = ModuleGraph(edges: ["EROFS": []])
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hostimg-graph-\(getpid())").path
-        try FileManager.default.createDirectory(atPath: directory + "/EROFS", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: directory + "/Sources/EROFS", withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try "import Foundation\n@testable import Manifests\nimport struct Repository.AptSource\n"
-            .write(toFile: directory + "/EROFS/X.swift", atomically: true, encoding: .utf8)
-        try graph.addImports(sourcesRoot: directory)
+            .write(toFile: directory + "/Sources/EROFS/X.swift", atomically: true, encoding: .utf8)
+        try graph.addImports(packageRoot: directory)
         #expect(graph.edges["EROFS"] == ["Manifests", "Repository"])
         #expect(LayerRules.documented.violations(in: graph).count == 2)
     }

@@ -5,6 +5,8 @@ import Foundation
 /// import what a dependency brings along, so the declared list alone can hide an edge).
 struct ModuleGraph {
     var edges: [String: Set<String>]
+    /// Source folders that are not `Sources/NAME` (a target's `path:`), relative to the package.
+    var paths: [String: String] = [:]
 
     init(edges: [String: Set<String>]) { self.edges = edges }
 
@@ -24,17 +26,18 @@ struct ModuleGraph {
                 }
             }
             edges[name] = dependencies
+            if let path = target["path"] as? String { paths[name] = path }
         }
         self.edges = edges
     }
 
     /// Adds the modules each target's sources import (`import X`, `@testable import X`),
     /// leaving out the system's own (Foundation, Glibc, ...), which are no layer's business.
-    mutating func addImports(sourcesRoot: String, paths: [String: String] = [:]) throws {
+    mutating func addImports(packageRoot: String) throws {
         let system: Set<String> = ["Foundation", "FoundationNetworking", "Glibc", "Musl", "Darwin", "Dispatch", "Synchronization", "FoundationEssentials",
                                    "_Concurrency", "Swift"]
         for module in edges.keys {
-            let directory = paths[module] ?? sourcesRoot + "/" + module
+            let directory = packageRoot + "/" + (paths[module] ?? "Sources/" + module)
             guard let files = FileManager.default.enumerator(atPath: directory) else { continue }
             while let file = files.nextObject() as? String {
                 guard file.hasSuffix(".swift") else { continue }

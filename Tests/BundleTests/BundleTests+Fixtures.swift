@@ -60,7 +60,7 @@ enum Fixtures {
         let veritySig: [UInt8]
         let sources: [UpdateBundle.PayloadSource]
 
-        var byRole: [String: [UInt8]] { ["root": root, "verity": verity, "verity-sig": veritySig] }
+        var byRole: [UpdateBundle.PayloadRole: [UInt8]] { ["root": root, "verity": verity, "verity-sig": veritySig] }
     }
 
     static let rootOffset: UInt64 = 1 << 20

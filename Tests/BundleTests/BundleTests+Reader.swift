@@ -33,7 +33,7 @@ import TestSupport
         #expect(detail.contains(other.sha256Fingerprint))
 
         // Payloads come back exactly, in any order, more than once.
-        for role in ["verity-sig", "root", "verity", "root"] {
+        for role in ["verity-sig", "root", "verity", "root"] as [UpdateBundle.PayloadRole] {
             var received: [UInt8] = []
             try reader.streamPayload(role: role) { received.append(contentsOf: $0) }
             #expect(received == payloads.byRole[role], "role \(role)")

@@ -3,6 +3,7 @@ import Crypto
 import FileTree
 import Foundation
 import Manifests
+import SystemIO
 
 /// What the boot stage needs besides the tree: which kernel, which modules the initrd loads
 /// (already in load order), the command line's extra words, and the init program.
@@ -85,10 +86,10 @@ enum BootStage {
             throw BuildError(stage: .boot, "the kernel \(input.vmlinuz) is not a file in the tree")
         }
         let vmlinuzPath = output + "/vmlinuz"
-        try AtomicFile.write(try store.read(ref), to: vmlinuzPath)
+        try SystemIO.replace(vmlinuzPath, with: try store.read(ref))
         let commandLine = (["roothash=\(rootHash)"] + input.commandLine).joined(separator: " ")
         let cmdlinePath = output + "/cmdline.txt"
-        try AtomicFile.write(Array((commandLine + "\n").utf8), to: cmdlinePath)
+        try SystemIO.replace(cmdlinePath, with: Array((commandLine + "\n").utf8))
         return BootFiles(vmlinuz: vmlinuzPath, initrd: initrdPath, cmdline: cmdlinePath, commandLine: commandLine,
                          kernelVersion: input.kernelVersion, initrdModules: input.modules.map { FileTree.name(of: $0) },
                          initrdLibraries: summary.libraries, initrdBytes: summary.compressedBytes,

@@ -4,6 +4,7 @@ import ELF
 import FileTree
 import Foundation
 import Manifests
+import SystemIO
 
 /// The initrd: a cpio "newc" archive compressed with zstd (what the kernel unpacks into its
 /// initramfs), holding the init, the modules boot needs, and exactly the shared libraries the
@@ -182,7 +183,7 @@ public struct InitrdBuilder {
 
     /// Writes the archive: sorted, epoch times, root-owned, zstd at `level`.
     public func write(to path: String, mtime: Int64, level: Int = 19) throws -> Summary {
-        let temporary = AtomicFile.temporaryPath(for: path)
+        let temporary = SystemIO.temporaryPath(for: path)
         var uncompressed: UInt64 = 0
         var files = 0
         do {
@@ -220,7 +221,7 @@ public struct InitrdBuilder {
             unlink(temporary)
             throw BuildError(stage: .boot, cause: error, context: "cannot write \(path)")
         }
-        try AtomicFile.commit(temporary, to: path)
+        try SystemIO.commit(temporary, to: path)
         return Summary(entries: entries.count - 1, files: files, uncompressedBytes: uncompressed,
                        compressedBytes: fileSize(path), libraries: libraries.sorted())
     }

@@ -1,6 +1,7 @@
 import Manifests
 import Crypto
 import Foundation
+import SystemIO
 
 /// The key and certificate that sign a build's verity root hashes and its update bundle.
 ///
@@ -129,8 +130,8 @@ public enum KeyFiles {
                 throw SigningError("\(path) already exists", hint: "pass --force to replace it, or choose another --out")
             }
         }
-        try AtomicFile.write(Array(identity.privateKeyPEM.utf8), to: keyPath, mode: 0o600)
-        try AtomicFile.write(Array(identity.certificatePEM.utf8), to: certificatePath, mode: 0o644)
+        try SystemIO.replace(keyPath, with: Array(identity.privateKeyPEM.utf8), permissions: 0o600)
+        try SystemIO.replace(certificatePath, with: Array(identity.certificatePEM.utf8), permissions: 0o644)
     }
 }
 

@@ -10,6 +10,7 @@ import Foundation
 import GPT
 import Slots
 import Manifests
+import SystemIO
 
 /// `hostimg sign`: the second phase of two-phase signing. An image built with `--unsigned`
 /// gets its verity-sig partition written, its initrd the certificate its init checks the
@@ -35,7 +36,7 @@ public enum ArtifactSigner {
         var outcomes: [Outcome] = []
         for slot in SlotTable(table).slots where slot.state == .written {
             let rootHash = slot.rootHash
-            let file = try FileHandleFD(path: path, flags: O_RDWR)
+            let file = try SystemIO.File(path: path, flags: O_RDWR)
             let superBlock = try DMVerity.SuperBlock(decoding: try file.read(count: DMVerity.SuperBlock.size, at: slot.verity.partition.offset))
             do {
                 try DMVerity.verify(
@@ -70,12 +71,12 @@ public enum ArtifactSigner {
             throw ImageError.input("\(path): the manifest's root hash '\(reader.manifest.rootHash)' is not 64 hex digits")
         }
         let signature = try VeritySignature.sign(rootHash: rootHash, key: identity.key, certificate: identity.certificate)
-        var replacing = ["verity-sig": try signature.encoded()]
+        var replacing: [UpdateBundle.PayloadRole: [UInt8]] = [.veritySignature: try signature.encoded()]
         // The initrd's init checks the signature only when it carries the certificate.
-        if reader.manifest.payload(role: "initrd") != nil {
+        if reader.manifest.payload(role: .initrd) != nil {
             var initrd: [UInt8] = []
-            try reader.streamPayload(role: "initrd") { initrd.append(contentsOf: $0) }
-            replacing["initrd"] = try BootStage.certify(initrd: initrd, name: "\(path) (initrd)", certificate: identity.certificate)
+            try reader.streamPayload(role: .initrd) { initrd.append(contentsOf: $0) }
+            replacing[.initrd] = try BootStage.certify(initrd: initrd, name: "\(path) (initrd)", certificate: identity.certificate)
         }
         _ = try UpdateBundle.resign(bundle: path, output: path, replacing: replacing,
                                     signer: UpdateBundle.Signer(key: identity.key, certificate: identity.certificate),
@@ -114,7 +115,7 @@ public enum ArtifactSigner {
         }
         let certified = try BootStage.certify(initrd: [UInt8](data), name: path, certificate: identity.certificate)
         let changed = certified != [UInt8](data)
-        if changed { try AtomicFile.write(certified, to: path) }
+        if changed { try SystemIO.replace(path, with: certified) }
         return Outcome(path: path, rootHash: "",
                        action: changed ? "added the certificate to the initrd (its init now checks the root hash signature)" : "the initrd already carries this certificate")
     }

@@ -12,6 +12,7 @@ import Foundation
 import GPT
 import Slots
 import Manifests
+import SystemIO
 
 /// What `hostimg verify` found: one line per part checked, so a failure names its part.
 public struct VerificationReport: Sendable, Codable {
@@ -38,9 +39,9 @@ public struct VerificationReport: Sendable, Codable {
 /// Checks a disk image or an update bundle the way a host would before trusting it.
 public enum ArtifactVerifier {
     public static func kind(of path: String) throws -> VerificationReport.Kind {
-        let file: FileHandleFD
+        let file: SystemIO.File
         do {
-            file = try FileHandleFD(path: path, flags: O_RDONLY)
+            file = try SystemIO.File(path: path, flags: O_RDONLY)
         } catch {
             throw ImageError.input("\(error)")
         }
@@ -97,7 +98,7 @@ public enum ArtifactVerifier {
         let hexHash = Hex.encode(rootHash)
         let superBlock: DMVerity.SuperBlock
         do {
-            let file = try FileHandleFD(path: path, flags: O_RDONLY)
+            let file = try SystemIO.File(path: path, flags: O_RDONLY)
             superBlock = try DMVerity.SuperBlock(decoding: try file.read(count: DMVerity.SuperBlock.size, at: slot.verity.partition.offset))
         } catch {
             report.add("\(name) verity", .failed, "superblock of partition '\(slot.verity.partition.name)': \(error)")
@@ -123,7 +124,7 @@ public enum ArtifactVerifier {
             report.add("\(name) root", .failed, "\(error)")
         }
         checkSignature(part: "\(name) signature", bytes: {
-            try FileHandleFD(path: path, flags: O_RDONLY).read(count: VeritySignature.partitionSize, at: slot.signature.partition.offset)
+            try SystemIO.File(path: path, flags: O_RDONLY).read(count: VeritySignature.partitionSize, at: slot.signature.partition.offset)
         }, rootHash: hexHash, certificate: certificate, into: &report)
     }
 
@@ -186,7 +187,7 @@ public enum ArtifactVerifier {
         }
         for payload in reader.manifest.payloads {
             var collected: [UInt8] = []
-            let keep = payload.role == "verity-sig"
+            let keep = payload.role == .veritySignature
             do {
                 try reader.streamPayload(role: payload.role) { chunk in
                     if keep { collected += chunk }

@@ -88,7 +88,7 @@ extension BuildReport {
                               certificateFingerprint: signer?.certificate.sha256Fingerprint,
                               developmentKey: signer?.isDevelopment ?? false, source: signer?.source)
             bundlePayloads = bundle.payloads.map {
-                Payload(role: $0.role, size: $0.size, compressedSize: $0.compressedSize, sha256: $0.sha256)
+                Payload(role: $0.role.rawValue, size: $0.size, compressedSize: $0.compressedSize, sha256: $0.sha256)
             }
         }
     }

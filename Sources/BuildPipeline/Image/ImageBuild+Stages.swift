@@ -12,6 +12,7 @@ import FileTree
 import GPT
 import Manifests
 import Slots
+import SystemIO
 
 /// What the image stages share: the layout, the temporary disk image they write into, and
 /// each stage's result for the next.
@@ -27,7 +28,7 @@ struct ImageState {
     /// Slot A of the planned table: offsets do not depend on the root hash.
     let slot: Slot
     let temporary: String
-    let disk: FileHandleFD
+    let disk: SystemIO.File
     var committed = false
 
     var erofs: EROFS.WriteSummary?
@@ -57,9 +58,9 @@ struct ImageState {
         } catch {
             throw BuildError(stage: .layout, cause: error)
         }
-        temporary = AtomicFile.temporaryPath(for: options.imagePath)
+        temporary = SystemIO.temporaryPath(for: options.imagePath)
         do {
-            disk = try FileHandleFD(path: temporary, flags: O_RDWR | O_CREAT | O_TRUNC)
+            disk = try SystemIO.File(path: temporary, flags: O_RDWR | O_CREAT | O_TRUNC)
             try disk.truncate(to: diskSize)
         } catch {
             unlink(temporary)
@@ -172,7 +173,7 @@ struct DiskStage: BuildStage {
                                          rootHash: verity.rootHash, ids: state.ids)
         try GPT.write(final, to: state.temporary)
         try state.disk.sync()
-        try AtomicFile.commit(state.temporary, to: state.options.imagePath)
+        try SystemIO.commit(state.temporary, to: state.options.imagePath)
         state.committed = true
         state.final = final
         return "\(state.options.imagePath): \(Size.describe(state.diskSize)), \(final.partitions.count) partitions"
@@ -190,12 +191,12 @@ struct BundleStage: BuildStage {
         let image = options.imagePath
         let slot = state.slot
         let payloads = [
-            UpdateBundle.PayloadSource(role: "root", path: image, offset: slot.root.partition.offset, length: erofs.imageBytes),
-            UpdateBundle.PayloadSource(role: "verity", path: image, offset: slot.verity.partition.offset, length: verity.hashBytes),
-            UpdateBundle.PayloadSource(role: "verity-sig", path: image, offset: slot.signature.partition.offset,
+            UpdateBundle.PayloadSource(role: .root, path: image, offset: slot.root.partition.offset, length: erofs.imageBytes),
+            UpdateBundle.PayloadSource(role: .verity, path: image, offset: slot.verity.partition.offset, length: verity.hashBytes),
+            UpdateBundle.PayloadSource(role: .veritySignature, path: image, offset: slot.signature.partition.offset,
                                        length: UInt64(VeritySignature.partitionSize)),
         ] + (state.boot.map { files in
-            [("kernel", files.vmlinuz), ("initrd", files.initrd), ("cmdline", files.cmdline)].map { role, path in
+            [(UpdateBundle.PayloadRole.kernel, files.vmlinuz), (.initrd, files.initrd), (.commandLine, files.cmdline)].map { role, path in
                 UpdateBundle.PayloadSource(role: role, path: path, offset: 0, length: fileSize(path))
             }
         } ?? [])

@@ -11,6 +11,7 @@ import Foundation
 import GPT
 import Slots
 import Manifests
+import SystemIO
 
 /// `hostimg inspect`: what an image or bundle holds, without checking it (that is `verify`).
 public struct Inspection: Sendable, Codable {
@@ -85,7 +86,7 @@ public struct Inspection: Sendable, Codable {
         var info = SlotInfo(slot: slot.letter, label: slot.root.partition.name, empty: slot.state == .empty)
         guard !info.empty else { return info }
         info.rootHash = Hex.encode(slot.rootHash)
-        let file = try FileHandleFD(path: path, flags: O_RDONLY)
+        let file = try SystemIO.File(path: path, flags: O_RDONLY)
         if let superBlock = try? DMVerity.SuperBlock(decoding: try file.read(count: DMVerity.SuperBlock.size, at: slot.verity.partition.offset)) {
             info.dataBlocks = superBlock.dataBlocks
         }
