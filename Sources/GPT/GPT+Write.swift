@@ -10,8 +10,12 @@ extension GPT {
     /// existing table, a crash leaves the old primary whole (which the kernel reads) or a new
     /// backup whole, never two torn copies.
     ///
+    /// On a block device the kernel is then told to re-read the table (BLKRRPART); what it
+    /// answered when a partition is in use is returned (nil otherwise, and for a file).
+    ///
     /// The output depends only on `table`: equal tables give identical bytes.
-    public static func write(_ table: Table, to path: String) throws {
+    @discardableResult
+    public static func write(_ table: Table, to path: String) throws -> String? {
         try table.validate()
         let file = try ImageFile(path: path, access: .create)
         let fileSize = try file.size
@@ -29,6 +33,7 @@ extension GPT {
         try file.write(sectors.entries, at: 2 * sectorSize, what: "primary partition entries")
         try file.write(sectors.primaryHeader, at: sectorSize, what: "primary GPT header")
         try file.sync(after: "the primary GPT")
+        return try file.tellKernel()
     }
 
     /// The table's sectors in memory (for `write`, and for tests that compare bytes).
