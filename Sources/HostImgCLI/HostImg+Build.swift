@@ -92,6 +92,9 @@ extension HostImg {
         @OptionGroup(title: "Signing")
         var signing: SigningOptions
 
+        @OptionGroup(title: "Project")
+        var project: ProjectOptions
+
         @Option(
             help: ArgumentHelp(
                 "32 hex digits every UUID and the verity salt derive from.",
@@ -111,6 +114,7 @@ extension HostImg {
             var options = Pipeline.Options(manifest: manifest, output: output, locked: locked)
             if let cache { options.cache = cache }
             options.lockPath = lock
+            options.root = project.root
             options.target = target.lastStage
             if target == .image {
                 options.image = try imageRequest(console: console)

@@ -25,6 +25,10 @@ extension HostImg {
                 only with a hardware profile (--hardware, or the manifest's hardware: key). \
                 Rules about a live switch (kexec.*) run only with --previous.
 
+                Every path a manifest names must stay inside the project (--root, by default \
+                the folder holding manifests/): absolute paths, '..' out of it and symbolic \
+                links out of it are errors, and only regular files are read.
+
                 Exit status: 0 when there are no errors (warnings pass unless --strict; notes \
                 never fail), 1 when there are, 2 when a PATH does not exist or cannot be read, \
                 or the command is used wrongly.
@@ -42,6 +46,9 @@ extension HostImg {
 
         @OptionGroup(title: "Output")
         var output: OutputOptions
+
+        @OptionGroup(title: "Project")
+        var project: ProjectOptions
 
         @Flag(help: "Treat warnings as errors: they are reported as errors and fail the run.")
         var strict = false
@@ -75,14 +82,15 @@ extension HostImg {
 
         func run() async throws {
             let console = Console.current
-            if let problem = Self.missingPath(paths: paths, hardware: hardware, previous: previous, in: console.currentDirectory) {
+            if let problem = Self.missingPath(paths: paths, hardware: hardware, previous: previous, root: project.root,
+                                              in: console.currentDirectory) {
                 console.error("hostimg: error: \(problem)")
                 throw ExitCode.usage
             }
 
             let result: LintResult
             do {
-                result = try Self.engine(paths, LintOptions(hardwareProfile: hardware, previousManifest: previous))
+                result = try Self.engine(paths, LintOptions(hardwareProfile: hardware, previousManifest: previous, root: project.root))
             } catch let error as LintUsageError {
                 console.error("hostimg: error: \(error.description)")
                 throw ExitCode.usage
@@ -108,12 +116,15 @@ extension HostImg {
         /// Checks every path named on the command line before the linter runs, so a typo or a
         /// permission problem is a usage error (exit 2) and not a clean run over nothing.
         /// Returns the message for the first bad path, or `nil`. Files found by walking a
-        /// directory are the linter's business (`io.unreadable`).
-        static func missingPath(paths: [String], hardware: String?, previous: String?, in directory: String) -> String? {
+        /// directory are the linter's business (`io.unreadable`). A named pipe, device or socket
+        /// is refused here unopened: reading one could block forever.
+        static func missingPath(paths: [String], hardware: String?, previous: String?, root: String? = nil,
+                                in directory: String) -> String? {
             for path in paths {
                 switch kind(of: path, in: directory) {
                 case nil: return "no such file or directory: \(path)"
                 case .unreadable?: return "cannot read \(path): permission denied"
+                case let .special(what)?: return "cannot lint \(path): it is \(what), not a file or directory"
                 case .file?, .directory?: continue
                 }
             }
@@ -123,18 +134,27 @@ extension HostImg {
                 case nil: return "\(option): no such file: \(path)"
                 case .unreadable?: return "\(option): cannot read \(path): permission denied"
                 case .directory?: return "\(option): \(path) is a directory, not a file"
+                case let .special(what)?: return "\(option): \(path) is \(what), not a regular file"
                 case .file?: continue
+                }
+            }
+            if let root {
+                switch kind(of: root, in: directory) {
+                case .directory?: break
+                case nil: return "--root: no such directory: \(root)"
+                default: return "--root: \(root) is not a directory; name the project folder (the one holding manifests/)"
                 }
             }
             return nil
         }
 
-        private enum Kind { case file, directory, unreadable }
+        private enum Kind { case file, directory, unreadable, special(String) }
 
         private static func kind(of path: String, in directory: String) -> Kind? {
             let full = path.hasPrefix("/") ? path : (directory as NSString).appendingPathComponent(path)
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory) else { return nil }
+            if let special = Linter.specialFileDescription(full) { return .special(special) }
             guard FileManager.default.isReadableFile(atPath: full) else { return .unreadable }
             return isDirectory.boolValue ? .directory : .file
         }

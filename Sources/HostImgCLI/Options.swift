@@ -77,3 +77,23 @@ enum BuildStage: String, CaseIterable, Sendable, ExpressibleByArgument {
         }
     }
 }
+
+/// `--root`: the project folder, shared by `lint` and `build` so both confine a manifest's
+/// paths to the same tree.
+struct ProjectOptions: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "The project folder every path in a manifest must stay inside.",
+            discussion: """
+                Default: the parent of the nearest folder named manifests, kernels or hardware \
+                that holds the manifest, else the manifest's own folder. Absolute paths, '..' \
+                that climbs out and symbolic links that lead out of it are errors \
+                (path.absolute, path.outside-project), so nothing of the build machine reaches \
+                an image.
+                """,
+            valueName: "dir"
+        ),
+        completion: .directory
+    )
+    var root: String?
+}

@@ -44,12 +44,14 @@ extension LintRule {
         LintRule("disk.layout", .error, "Disk, slot, ESP and state sizes do not fit together."),
 
         // References.
-        LintRule("ref.kernel", .error, "The kernel file does not exist."),
-        LintRule("ref.overlay", .error, "The overlay directory does not exist."),
-        LintRule("ref.extends", .error, "A manifest named by `extends` does not exist."),
-        LintRule("ref.hardware", .error, "The hardware profile does not exist."),
-        LintRule("ref.file", .error, "A file named by the manifest does not exist."),
+        LintRule("ref.kernel", .error, "The kernel file does not exist, is not a regular file, or is not a kernel file."),
+        LintRule("ref.overlay", .error, "The overlay directory does not exist or is not a directory."),
+        LintRule("ref.extends", .error, "A manifest named by `extends` does not exist, is not a regular file, or is not a manifest."),
+        LintRule("ref.hardware", .error, "The hardware profile does not exist, is not a regular file, or is not a hardware profile."),
+        LintRule("ref.file", .error, "A file named by the manifest does not exist or is not a regular file."),
         LintRule("extends.cycle", .error, "`extends` forms a cycle."),
+        LintRule("path.absolute", .error, "A path in a manifest is absolute; paths are relative and stay inside the project."),
+        LintRule("path.outside-project", .error, "A path leads out of the project tree (through `..` or a symbolic link)."),
 
         // Hugepages (TUNING.md).
         LintRule("hugepages.page-size", .error, "Huge page sizes on x86-64 are 2M and 1G."),

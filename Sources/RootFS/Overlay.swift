@@ -21,29 +21,64 @@ public enum Overlay {
 
     /// Applies the overlay at `directory` to `tree`.
     ///
-    /// - Parameter name: the overlay's name for origins and errors (default: the directory name).
+    /// - Parameters:
+    ///   - name: the overlay's name for origins and errors (default: the directory name).
+    ///   - root: the project folder the overlay must lie in. With it, the directory's real path
+    ///     (symbolic links on the way resolved) must be inside `root`, so an overlay that is a
+    ///     link to `/etc/ssh` copies nothing of the build machine; the walk then reads the real
+    ///     directory. Links inside the overlay are never followed either way: they are copied as
+    ///     links, image content like any file.
     /// - Returns: the paths the overlay put in the tree (directories included), sorted.
     @discardableResult
-    public static func apply(directory: String, name: String? = nil, to tree: inout FileTree,
+    public static func apply(directory: String, name: String? = nil, within root: String? = nil, to tree: inout FileTree,
                              store: ContentStore) throws(RootFSError) -> [String] {
         let overlayName = name ?? FileTree.name(of: directory)
         let location = SourceLocation(source: "overlay \(overlayName) (\(directory))")
         let origin = "overlay:\(overlayName)"
+        let source = try confined(directory, within: root, location: location)
         var staged = StagedTree(location: location)
-        try walk(directory, relative: "", location: location, origin: origin, store: store, into: &staged)
-        let attributesPath = directory + "/" + attributesFileName
-        var attributes: [OverlayAttributes.Line] = []
-        if FileManager.default.fileExists(atPath: attributesPath) {
-            guard let data = FileManager.default.contents(atPath: attributesPath) else {
-                throw .unreadable(location, entry: attributesFileName, message: "cannot read the file")
-            }
-            attributes = try OverlayAttributes.parse(String(decoding: data, as: UTF8.self), file: attributesPath)
-        }
+        try walk(source, relative: "", location: location, origin: origin, store: store, into: &staged)
+        let attributes = try readAttributes(source, location: location)
         var working = tree
         _ = try staged.apply(to: &working, policy: .overlay)
         try OverlayAttributes.apply(attributes, to: &working)
         tree = working
         return staged.paths.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    }
+
+    /// The directory to walk: `directory` itself, or with `root`, its real path once checked to
+    /// lie inside the root's real path.
+    private static func confined(_ directory: String, within root: String?, location: SourceLocation) throws(RootFSError) -> String {
+        guard let root else { return directory }
+        guard let realRoot = realPath(root) else {
+            throw .outsideProject(location, path: directory, root: root, reason: "the project folder does not exist")
+        }
+        guard let real = realPath(directory) else { return directory }
+        guard realRoot == "/" || real == realRoot || real.hasPrefix(realRoot + "/") else {
+            throw .outsideProject(location, path: directory, root: realRoot, reason: "it resolves to \(real)")
+        }
+        return real
+    }
+
+    private static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    /// The `.hostimg-attributes` lines, if the overlay has the file. It must be a regular file:
+    /// a link could make the build read (and quote, in errors) a file of the build machine.
+    private static func readAttributes(_ directory: String, location: SourceLocation) throws(RootFSError) -> [OverlayAttributes.Line] {
+        let path = directory + "/" + attributesFileName
+        guard let status = FileStatus.of(path) else { return [] }
+        guard status.type == .regular else {
+            throw .unsupportedEntry(location, entry: attributesFileName,
+                                    reason: "the attributes file must be a regular file, not a symbolic link or special file")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw .unreadable(location, entry: attributesFileName, message: "cannot read the file")
+        }
+        return try OverlayAttributes.parse(String(decoding: data, as: UTF8.self), file: path)
     }
 
     /// Depth-first in sorted name order, so staging (and the error for the first bad entry)

@@ -42,6 +42,8 @@ public enum RootFSError: Error, CustomStringConvertible, Equatable, Sendable {
     case badAttributes([AttributeProblem])
     /// Writing the deterministic tar failed.
     case tarWrite(destination: String, path: String?, message: String)
+    /// An overlay directory lies outside the project folder (a symbolic link out of it).
+    case outsideProject(SourceLocation, path: String, root: String, reason: String)
 
     /// One bad line of an attributes file, printed `file:line: message`.
     public struct AttributeProblem: Sendable, Hashable, CustomStringConvertible {
@@ -86,6 +88,9 @@ public enum RootFSError: Error, CustomStringConvertible, Equatable, Sendable {
             return "\(location) entry '\(entry)': \(reason)"
         case let .badAttributes(problems):
             return problems.map(\.description).joined(separator: "\n")
+        case let .outsideProject(location, path, root, reason):
+            return "\(location): \(path) is outside the project tree \(root) (\(reason)); "
+                + "nothing outside the project is copied into an image: replace the link with the files themselves"
         case let .tarWrite(destination, path, message):
             let at = path.map { " (entry \($0))" } ?? ""
             return "\(destination)\(at): cannot write the tar: \(message)"

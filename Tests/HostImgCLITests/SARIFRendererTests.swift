@@ -127,7 +127,8 @@ struct SARIFRendererTests {
         #expect(root == "file:///work/repo/")
         let artifacts = try #require(run["artifacts"] as? [[String: Any]])
         let uris = artifacts.compactMap { ($0["location"] as? [String: Any])?["uri"] as? String }
-        #expect(uris == ["manifests/hv.yaml", "manifests/hv.yaml", "kernels/6.1.yaml"])
+        // Two spellings of one file are one artifact: SARIF wants the items unique.
+        #expect(uris == ["manifests/hv.yaml", "kernels/6.1.yaml"])
         #expect(try render([], paths: nil).run["originalUriBaseIds"] == nil)
     }
 

@@ -94,13 +94,13 @@ struct EngineRegressionTests {
         }
     }
 
-    @Test("a special file over the limit is said to be larger than 1 MiB")
+    @Test("a device is refused unread: /dev/zero would never end")
     func specialFileSize() throws {
-        // /dev/zero never ends; the loader stops after maxBytes + 1 bytes.
         try #require(FileManager.default.fileExists(atPath: "/dev/zero"))
-        let diagnostics = try Linter.lint(paths: ["/dev/zero"]).diagnostics
-        #expect(diagnostics.map(\.rule) == ["yaml.too-large"])
-        #expect(diagnostics.first.map { !$0.message.contains("0 bytes") } == true, "\(diagnostics.map(\.message))")
+        let result = try Linter.lint(paths: ["/dev/zero"])
+        #expect(result.diagnostics.map(\.rule) == ["io.unreadable"])
+        #expect(result.diagnostics.first?.message == "cannot read /dev/zero: it is a character device, not a regular file")
+        #expect(result.reads == 1)
     }
 
     @Test("a file one byte over the limit gives its exact size")

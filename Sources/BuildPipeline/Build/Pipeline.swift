@@ -35,6 +35,9 @@ public struct Pipeline {
         public var target: StageName = .rootfs
         /// What the image stages need beyond the manifest; used when `target` is an image stage.
         public var image = ImageRequest()
+        /// The project folder every path of the manifest must stay inside (`--root`); default:
+        /// `ProjectRoot.enclosing(manifest)`.
+        public var root: String?
 
         public init(manifest: String, output: String, cache: String = ContentStore.defaultRoot, locked: Bool = false,
                     aptDirectory: String = "/etc/apt", sourceDateEpoch: Int64? = nil, downloadParallelism: Int = 6) {
@@ -149,7 +152,14 @@ public struct Pipeline {
 
     /// The manifest with its kernel file (whose package is resolved and locked with the rest).
     private func loadManifest() throws -> (manifest: Manifest, kernel: KernelFile?) {
-        let loaded = ManifestLoader.load(path: options.manifest)
+        let root = try options.root.map { path in
+            guard let root = ProjectRoot(directory: path) else {
+                throw BuildError(stage: .manifest, "--root \(path) is not a directory; name the project folder (the one holding manifests/)")
+            }
+            return root
+        }
+        // Lint's rules, the path rules among them: nothing outside the project reaches the image.
+        let loaded = ManifestLoader.load(path: options.manifest, root: root)
         let findings = (loaded.diagnostics + ManifestRules.check(loaded)).filter { $0.severity == .error }
         guard findings.isEmpty, let manifest = loaded.manifest else {
             throw BuildError(stage: .manifest, "\(options.manifest) has \(findings.count) error(s); `hostimg lint \(options.manifest)` lists them",

@@ -90,7 +90,9 @@ struct OverlaysStage: BuildStage {
         var paths = 0
         for overlay in state.manifest.overlays {
             let directory = ManifestLoader.resolve(overlay.value, relativeTo: overlay.location.file)
-            paths += try Overlay.apply(directory: directory, to: &state.tree, store: state.store).count
+            // Lint checked the path; the copier checks again where it reads (a link swapped in meanwhile).
+            paths += try Overlay.apply(directory: directory, within: state.manifest.projectRoot, to: &state.tree,
+                                       store: state.store).count
         }
         return "\(state.manifest.overlays.count) overlays, \(paths) paths"
     }

@@ -73,10 +73,13 @@ public struct SARIFRenderer: DiagnosticRenderer {
             ])
         }
 
+        // SARIF 2.1.0 requires the items of `run.artifacts` to be unique. Two spellings of one file
+        // (`./a.yaml`, `a.yaml`) give one location, so that is what is compared.
         var seen: Set<String> = []
         let artifacts: [JSONValue] = files.compactMap { file in
-            guard seen.insert(file).inserted else { return nil }
-            return .object(["location": artifactLocation(file)])
+            let location = artifactLocation(file)
+            guard seen.insert(location.serialized).inserted else { return nil }
+            return .object(["location": location])
         }
 
         var driver: [String: JSONValue] = [

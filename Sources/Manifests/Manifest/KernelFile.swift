@@ -70,12 +70,14 @@ public struct HardwareProfile: Sendable {
         public var location: SourceLocation
     }
 
+    static let keys = ["nodes", "smt", "cpuFlags", "pci"]
+
     public var allCPUs: CPUSet { nodes.reduce(CPUSet([])) { $0.union($1.cpus.value) } }
     public var hasFlags: Bool { !cpuFlags.isEmpty }
 
     static func decode(_ root: YNode, file: String, reader: inout SchemaReader) -> HardwareProfile {
         var profile = HardwareProfile(file: file)
-        guard let f = reader.mapping(root, path: "", keys: ["nodes", "smt", "cpuFlags", "pci"], required: ["nodes"]) else { return profile }
+        guard let f = reader.mapping(root, path: "", keys: keys, required: ["nodes"]) else { return profile }
         profile.nodes = reader.list(f["nodes"], path: "nodes") { r, item, path in
             guard let n = r.mapping(item, path: path, keys: ["id", "cpus", "memory"], required: ["id", "cpus", "memory"]),
                   let id = r.int(n["id"], path: "\(path).id", range: 0...1023),

@@ -23,6 +23,9 @@ public struct Manifest: Sendable {
     public var services = Services()
     public var disk = Disk()
     public var signing: Signing?
+    /// The project folder (real path) every path the manifest names was checked to stay in;
+    /// the build confines what it copies to it (`ProjectRoot`). Set by `ManifestLoader`.
+    public var projectRoot: String?
     /// Fields that were written but did not decode (already reported); see `isInvalid`.
     public var invalidFields: Set<String> = []
 

@@ -18,38 +18,36 @@ public enum YAMLLoader {
         case failed(Diagnostic)
     }
 
-    /// Loads a file from disk. The path is kept as given: it is what diagnostics print.
+    /// Loads a file from disk. The path is kept as given: it is what diagnostics print. Only a
+    /// regular file is read: a named pipe, device, socket or directory is refused unopened.
     public static func load(path: String) -> Outcome {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+        // Read one byte past the limit: enough to know the file is too large, never more.
+        switch FileProbe.read(path, limit: maxBytes + 1) {
+        case .missing:
             return .failed(Diagnostic(.error, .file(path), rule: "io.unreadable", "cannot read \(path): no such file",
                                       hint: "check the path"))
-        }
-        if isDirectory.boolValue {
+        case .notRegular(.directory):
             return .failed(Diagnostic(.error, .file(path), rule: "io.unreadable", "cannot read \(path): it is a directory",
                                       hint: "name a YAML file"))
-        }
-        guard let handle = FileHandle(forReadingAtPath: path) else {
+        case let .notRegular(kind):
+            return .failed(Diagnostic(.error, .file(path), rule: "io.unreadable",
+                                      "cannot read \(path): it is \(kind.description), not a regular file",
+                                      hint: "name a YAML file; lint never opens pipes, devices or sockets"))
+        case .permissionDenied:
             return .failed(Diagnostic(.error, .file(path), rule: "io.unreadable", "cannot read \(path): permission denied",
                                       hint: "check the file's permissions"))
+        case let .failed(reason):
+            return .failed(Diagnostic(.error, .file(path), rule: "io.unreadable", "cannot read \(path): \(reason)"))
+        case let .bytes(bytes, size):
+            if bytes.count > maxBytes {
+                return .failed(tooLarge(file: path, size: size > UInt64(maxBytes) ? size : nil))
+            }
+            return parse(bytes: bytes, file: path)
         }
-        defer { try? handle.close() }
-        // Read one byte past the limit: enough to know the file is too large, never more.
-        let data: Data
-        do {
-            data = try handle.read(upToCount: maxBytes + 1) ?? Data()
-        } catch {
-            return .failed(Diagnostic(.error, .file(path), rule: "io.unreadable", "cannot read \(path): \(String(describing: error))"))
-        }
-        if data.count > maxBytes {
-            let size = (try? handle.seekToEnd()) ?? 0
-            return .failed(tooLarge(file: path, size: size > UInt64(maxBytes) ? size : nil))
-        }
-        return parse(bytes: [UInt8](data), file: path)
     }
 
-    /// `size` is nil when it cannot be known (a pipe, a device): the file is only known to be
-    /// over the limit.
+    /// `size` is nil when it cannot be known (a file in /proc says 0): the file is only known
+    /// to be over the limit.
     private static func tooLarge(file: String, size: UInt64?) -> Diagnostic {
         let what = size.map { "file is \($0) bytes (\(Size.describe($0)))" } ?? "file is larger than 1 MiB"
         return Diagnostic(.error, .file(file), rule: "yaml.too-large", "\(what); a manifest may be at most 1 MiB (\(maxBytes) bytes)",
