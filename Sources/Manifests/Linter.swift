@@ -94,7 +94,9 @@ public enum Linter {
     public static func lintFile(_ path: String, options: LintOptions = LintOptions(), previous: Manifest? = nil) -> LintResult {
         var session = ManifestSession()
         let root = options.root.flatMap(ProjectRoot.init(directory:))
-        return lintFile(path, options: options, root: root, previous: previous, session: &session)
+        var result = lintFile(path, options: options, root: root, previous: previous, session: &session)
+        result.reads = session.reads
+        return result
     }
 
     static func lintFile(_ path: String, options: LintOptions, root: ProjectRoot?, previous: Manifest?,
