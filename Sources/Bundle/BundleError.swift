@@ -39,6 +39,10 @@ public enum BundleError: Error, CustomStringConvertible, Equatable, Sendable {
     case unknownRole(UpdateBundle.PayloadRole, known: [UpdateBundle.PayloadRole])
     /// A parameter of `write`/`resign` outside what the format allows.
     case invalidArgument(String)
+    /// The path is not a regular file (a FIFO, a socket, a directory...).
+    case unreadable(path: String, reason: String)
+    /// Bytes after the end-of-archive marker, where `tar x -i` would find more members.
+    case trailingData(offset: UInt64, bytes: UInt64)
     /// A system call failed; `errno` is the C error number.
     case io(operation: String, path: String, errno: Int32)
     /// Signing the manifest failed (key and certificate do not match, OpenSSL error).
@@ -78,6 +82,11 @@ public enum BundleError: Error, CustomStringConvertible, Equatable, Sendable {
             return "the bundle has no payload with role \"\(role)\"; it has \(known.map(\.rawValue).joined(separator: ", "))"
         case .invalidArgument(let text):
             return text
+        case .unreadable(let path, let reason):
+            return "cannot read \(path) as an update bundle: \(reason)"
+        case .trailingData(let offset, let bytes):
+            return "\(bytes) bytes follow the end-of-archive marker at byte \(offset); a bundle ends there "
+                + "(extracting with `tar -i` would find them), so it was altered after it was written"
         case .io(let operation, let path, let code):
             return "could not \(operation) \(path): \(String(cString: strerror(code)))"
         case .signing(let detail):

@@ -14,9 +14,15 @@ struct FileDescriptor {
         FileDescriptor(file: try mapped(operation, path) { () throws(SystemIOError) in try SystemIO.File(path: path, flags: flags) })
     }
 
-    /// Open an existing file read-only.
+    /// Open an existing regular file read-only; a FIFO (which would block), socket, device
+    /// or directory is refused before a byte is read.
     static func openForReading(_ path: String) throws -> FileDescriptor {
-        try open(path, O_RDONLY, "open")
+        do {
+            return FileDescriptor(file: try SystemIO.File.openForReading(path, kind: .regularFile))
+        } catch {
+            guard let detail = error.detail else { throw BundleError.io(operation: "open", path: path, errno: error.code) }
+            throw BundleError.unreadable(path: path, reason: detail)
+        }
     }
 
     /// Create a new file that must not exist yet (`O_EXCL`), mode 0644.

@@ -184,6 +184,9 @@ extension UpdateBundle.Manifest {
             guard payload.compressedSize <= UInt64(Int64.max), payload.size <= UInt64(Int64.max) else {
                 throw fail("\(at).size", "is larger than 2^63 - 1 bytes")
             }
+            guard payload.size <= payload.role.maximumSize else {
+                throw fail("\(at).size", "is \(payload.size); a \(payload.role) payload is at most \(payload.role.maximumSize) bytes")
+            }
         }
     }
 

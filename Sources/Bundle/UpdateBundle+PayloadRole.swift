@@ -39,6 +39,24 @@ extension UpdateBundle {
             }
         }
 
+        /// The largest uncompressed payload of this role a reader accepts: what its format
+        /// allows, so no announced size makes a reader decompress (or a caller collect) more.
+        /// verity-sig: the 16 KiB systemd-repart reserves (FORMATS.md); root: an EROFS image
+        /// (2^32 blocks of at most 64 KiB); verity: the tree of such a root (below 2^45 bytes
+        /// even with 512-byte blocks); kernel, initrd, uki: 4 GiB (the 32-bit sizes of the boot
+        /// protocol and of PE images); cmdline: 64 KiB (kernels take 2 to 4 KiB). A role this
+        /// code does not know keeps the format's own bound of 2^63 - 1 bytes.
+        public var maximumSize: UInt64 {
+            switch self {
+            case .veritySignature: return 16 << 10
+            case .root: return 1 << 48
+            case .verity: return 1 << 45
+            case .kernel, .initrd, .uki: return 4 << 30
+            case .commandLine: return 64 << 10
+            default: return UInt64(Int64.max)
+            }
+        }
+
         public var description: String { rawValue }
 
         public static func < (lhs: PayloadRole, rhs: PayloadRole) -> Bool { lhs.rawValue < rhs.rawValue }

@@ -5,12 +5,17 @@ extension UpdateBundle {
     /// Reads a bundle the way a host installs it: manifest and signature first, then each
     /// payload streamed through zstd and SHA-256.
     ///
-    /// `init` reads only the first one or two members. Payload headers are located lazily,
-    /// one 512-byte read each, when a payload is first streamed. Every size taken from the
-    /// file is checked against the file's length before anything is read or allocated, the
-    /// manifest and signature are bounded (`maximumManifestSize`, `maximumSignatureSize`),
-    /// and decompression stops at the size the manifest announces: hostile input ends in a
-    /// `BundleError`, never a crash, a hang or an unbounded allocation.
+    /// `init` reads the first one or two members, then checks the archive's structure: one
+    /// 512-byte header read per payload, each the member the manifest names at its place with
+    /// its compressed size, then the end-of-archive marker, then nothing (zero padding up to
+    /// a tar record at most). A member appended after the last payload (even a second
+    /// manifest.json, which `tar x` would extract over the first) or a missing marker fails
+    /// here, so no caller can skip the check. Every size taken from the file is checked
+    /// against the file's length before anything is read or allocated, the manifest and
+    /// signature are bounded (`maximumManifestSize`, `maximumSignatureSize`), payload sizes
+    /// by their role (`PayloadRole.maximumSize`), and decompression stops at the size the
+    /// manifest announces: hostile input ends in a `BundleError`, never a crash, a hang or an
+    /// unbounded allocation. Only a regular file is opened (a FIFO would block).
     ///
     /// The reader does not verify the signature on its own: call `verifySignature` first,
     /// then stream or verify payloads.
@@ -69,6 +74,7 @@ extension UpdateBundle {
                 signature = nil
                 nextHeader = second
             }
+            try checkEnd()
         }
 
         /// Read a whole small member (header at `offset`); returns the offset after it and
@@ -207,7 +213,11 @@ extension UpdateBundle {
             return located[index]
         }
 
-        /// After the last payload only the two zero blocks of the end-of-archive marker may follow.
+        /// Zero bytes GNU tar may add after the marker: up to a whole record (20 blocks).
+        static let recordSize: UInt64 = 20 * 512
+
+        /// After the last payload only the two zero blocks of the end-of-archive marker may
+        /// follow, then the file's end (or zero padding to the next tar record).
         private func checkEnd() throws {
             _ = try locate(manifest.payloads.count - 1)
             for block in 0..<2 {
@@ -221,6 +231,13 @@ extension UpdateBundle {
                         name: header.name, position: manifest.payloads.count + (isSigned ? 2 : 1),
                         expected: "the end-of-archive marker after the last payload")
                 }
+            }
+            let end = nextHeader + UInt64(2 * TarHeader.size)
+            let trailing = fileSize - end  // both zero blocks were read, so end <= fileSize
+            guard trailing > 0 else { return }
+            let padding = trailing < Self.recordSize ? try file.read(count: Int(trailing), at: end) : nil
+            guard let padding, padding.allSatisfy({ $0 == 0 }) else {
+                throw BundleError.trailingData(offset: end, bytes: trailing)
             }
         }
     }

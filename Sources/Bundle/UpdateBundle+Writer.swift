@@ -30,7 +30,7 @@ extension UpdateBundle {
             signedBy: signer?.certificate.sha256Fingerprint,
             payloads: payloads.map {
                 PayloadInfo(
-                    role: $0.role, file: fileName(forRole: $0.role), size: 0, sha256: placeholder, compressedSize: 0,
+                    role: $0.role, file: fileName(forRole: $0.role), size: $0.length, sha256: placeholder, compressedSize: 0,
                     compressedSha256: placeholder)
             })
         do {

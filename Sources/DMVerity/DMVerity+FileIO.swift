@@ -16,19 +16,24 @@ extension DMVerity {
 
         init(path: String, writable: Bool) throws(DMVerityError) {
             self.path = path
-            // A missing hash file is created, as veritysetup does; data is only ever read.
+            // A missing hash file is created, as veritysetup does; data is only ever read, and
+            // only from a regular file or a block device (a FIFO would block, a directory is
+            // no data): anything else is refused before a byte is read.
             do {
-                file = try SystemIO.File(path: path, flags: writable ? O_RDWR | O_CREAT : O_RDONLY)
+                file = writable
+                    ? try SystemIO.File(path: path, flags: O_RDWR | O_CREAT)
+                    : try SystemIO.File.openForReading(path, kind: .regularFileOrBlockDevice)
             } catch {
                 throw .io(operation: writable ? "open for writing" : "open for reading", path: path, message: error.reason)
             }
         }
 
-        /// Size in bytes and (device, inode), which tells whether two paths are one file.
+        /// Size in bytes (a block device's own size) and (device, inode), which tells whether
+        /// two paths are one file.
         func status() throws(DMVerityError) -> (size: UInt64, identity: [UInt64]) {
             do {
                 let info = try file.status()
-                return (info.size, [info.device, info.inode])
+                return (try file.size(), [info.device, info.inode])
             } catch {
                 throw .io(operation: "stat", path: path, message: error.reason)
             }

@@ -130,7 +130,7 @@ extension DMVerity {
 
 extension DMVerity.SuperBlock {
     /// The data device's length in 512-byte sectors: the table's length.
-    public var sectors: UInt64 { dataBlocks * UInt64(dataBlockSize) / 512 }
+    public var sectors: UInt64 { dataBytes / 512 }
 
     /// The verity target's arguments (the kernel's verity.rst), without the table's
     /// `0 <sectors> verity` prefix: what an initrd passes to DM_TABLE_LOAD for this hash

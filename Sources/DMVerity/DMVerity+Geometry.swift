@@ -58,7 +58,12 @@ extension DMVerity {
 
         /// Hash blocks including the superblock block.
         var hashBlocks: UInt64 { 1 + levels.reduce(0) { $0 + $1.blockCount } }
-        var hashDeviceBytes: UInt64 { hashBlocks * UInt64(hashBlockSize) }
+        /// Saturates at `UInt64.max` (never reached from a decoded superblock, whose data size
+        /// fits in 64 bits, so the tree is at most a sixteenth of that).
+        var hashDeviceBytes: UInt64 {
+            let (bytes, overflow) = hashBlocks.multipliedReportingOverflow(by: UInt64(hashBlockSize))
+            return overflow ? UInt64.max : bytes
+        }
 
         /// Byte offset of a level's first block from the start of the hash device.
         func byteOffset(of level: Level) -> Int { Int(level.startBlock) * hashBlockSize }

@@ -83,48 +83,77 @@ extension DMVerity {
         }
 
         /// Decode and check a superblock the way veritysetup does (`VERITY_read_sb`): magic,
-        /// version 1, a known hash type, valid block sizes, a salt that fits. `bytes` must
-        /// hold at least 512 bytes; the padding is not checked, as veritysetup does not.
+        /// version 1, a known hash type, valid block sizes, a salt that fits, and a data size
+        /// (`data_blocks` × `data_block_size`) that fits in 64 bits, so `sectors` and every
+        /// size computed from it cannot overflow. `bytes` must hold at least 512 bytes; the
+        /// padding is not checked, as veritysetup does not. An error names the field and its
+        /// byte in the superblock.
         public init(decoding bytes: [UInt8]) throws {
-            try self.init(decoding: bytes, path: "the superblock", offset: 0)
+            try self.init(decoding: bytes, path: nil, offset: 0)
         }
 
-        init(decoding bytes: [UInt8], path: String, offset: UInt64) throws(DMVerityError) {
-            func invalid(_ reason: String) -> DMVerityError {
-                .superBlockInvalid(path: path, offset: offset, reason: reason)
-            }
+        /// The same, naming the file and the byte offset the superblock was read from.
+        public init(decoding bytes: [UInt8], path: String?, offset: UInt64) throws(DMVerityError) {
             guard bytes.count >= Self.size else {
-                throw invalid("only \(bytes.count) bytes; a superblock is \(Self.size)")
+                throw .superBlockInvalid(path: path, offset: offset, reason: "only \(bytes.count) bytes; a superblock is \(Self.size)")
+            }
+            func invalid(_ field: Field, _ problem: String) -> DMVerityError {
+                .superBlockField(path: path, offset: offset, field: field.name, fieldOffset: field.offset, problem: problem)
             }
             guard Array(bytes[0..<8]) == Self.magic else {
-                throw invalid("the signature is \(Hex.encode(bytes[0..<8])), not \"verity\\0\\0\" (76657269747900 00)")
+                throw invalid(.signature, "is \(Hex.encode(bytes[0..<8])), not \"verity\\0\\0\" (7665726974790000)")
             }
             // Every field lies in the 512 bytes checked above, so the reads cannot fail.
             let fields = ByteReader(bytes, endianness: .little)
             let saltSize: UInt16
             do throws(ByteCodecError) {
-                version = try fields.u32(at: 8)
-                hashType = try fields.u32(at: 12)
-                dataBlockSize = try fields.u32(at: 64)
-                hashBlockSize = try fields.u32(at: 68)
-                dataBlocks = try fields.u64(at: 72)
-                saltSize = try fields.u16(at: 80)
+                version = try fields.u32(at: Field.version.offset)
+                hashType = try fields.u32(at: Field.hashType.offset)
+                dataBlockSize = try fields.u32(at: Field.dataBlockSize.offset)
+                hashBlockSize = try fields.u32(at: Field.hashBlockSize.offset)
+                dataBlocks = try fields.u64(at: Field.dataBlocks.offset)
+                saltSize = try fields.u16(at: Field.saltSize.offset)
             } catch {
-                throw invalid("\(error)")
+                throw .superBlockInvalid(path: path, offset: offset, reason: "\(error)")
             }
-            guard version == 1 else { throw invalid("superblock version \(version); only version 1 exists") }
-            guard hashType <= 1 else { throw invalid("hash type \(hashType); only 0 and 1 exist") }
+            guard version == 1 else { throw invalid(.version, "is \(version); only version 1 exists") }
+            guard hashType <= 1 else { throw invalid(.hashType, "is \(hashType); only 0 and 1 exist") }
             uuid = Array(bytes[16..<32])
             let name = bytes[32..<64].prefix { $0 != 0 }
             algorithm = String(decoding: name, as: UTF8.self)
-            for (field, size) in [("data", dataBlockSize), ("hash", hashBlockSize)] {
-                guard size >= 512, size <= 512 * 1024 * 1024, size & (size - 1) == 0 else {
-                    throw invalid("\(field) block size \(size) is not a power of two from 512 bytes to 512 MiB")
+            for (field, size) in [(Field.dataBlockSize, dataBlockSize), (Field.hashBlockSize, hashBlockSize)] {
+                guard Parameters.isValidBlockSize(Int(size)) else {
+                    throw invalid(field, "is \(size), not a power of two from 512 bytes to 512 KiB (veritysetup's VERITY_BLOCK_SIZE_OK)")
                 }
             }
-            guard dataBlocks > 0 else { throw invalid("it describes 0 data blocks") }
-            guard saltSize <= 256 else { throw invalid("salt size \(saltSize) is larger than the 256-byte salt field") }
+            guard dataBlocks > 0 else { throw invalid(.dataBlocks, "is 0; a verity device has at least one data block") }
+            guard !dataBlocks.multipliedReportingOverflow(by: UInt64(dataBlockSize)).overflow else {
+                throw invalid(.dataBlocks, "is \(dataBlocks): \(dataBlocks) blocks of \(dataBlockSize) bytes do not fit in 64 bits")
+            }
+            guard saltSize <= 256 else { throw invalid(.saltSize, "is \(saltSize), larger than the 256-byte salt field") }
             salt = Array(bytes[88..<(88 + Int(saltSize))])
+        }
+
+        /// Bytes of data the tree covers: `data_blocks` × `data_block_size` (fits: decoding
+        /// checked it, and `init(parameters:dataBlocks:)` is given real sizes).
+        public var dataBytes: UInt64 {
+            let (bytes, overflow) = dataBlocks.multipliedReportingOverflow(by: UInt64(dataBlockSize))
+            return overflow ? UInt64.max : bytes
+        }
+
+        /// The fields of `struct verity_sb` that errors name, with their byte offsets.
+        public struct Field: Sendable, Equatable {
+            public var name: String
+            public var offset: Int
+
+            public static let signature = Field(name: "signature", offset: 0)
+            public static let version = Field(name: "version", offset: 8)
+            public static let hashType = Field(name: "hash_type", offset: 12)
+            public static let algorithm = Field(name: "algorithm", offset: 32)
+            public static let dataBlockSize = Field(name: "data_block_size", offset: 64)
+            public static let hashBlockSize = Field(name: "hash_block_size", offset: 68)
+            public static let dataBlocks = Field(name: "data_blocks", offset: 72)
+            public static let saltSize = Field(name: "salt_size", offset: 80)
         }
     }
 }

@@ -68,6 +68,15 @@ extension DMVerity {
             self.init(salt: salt, uuid: uuid)
         }
 
+        /// A block size veritysetup accepts (`VERITY_BLOCK_SIZE_OK`): a power of two from
+        /// 512 bytes to 512 KiB. The bound also caps what a reader buffers per block.
+        static func isValidBlockSize(_ size: Int) -> Bool {
+            size >= 512 && size <= maximumBlockSize && size & (size - 1) == 0
+        }
+
+        /// The largest data or hash block (512 KiB).
+        public static let maximumBlockSize = 512 * 1024
+
         /// Digest size of `algorithm`.
         static let digestSize = SaltedBlockHasher.digestSize
 
@@ -81,9 +90,9 @@ extension DMVerity {
                 throw .invalidParameters("UUID of \(uuid.count) bytes; it must be exactly 16")
             }
             for (name, size) in [("data", dataBlockSize), ("hash", hashBlockSize)] {
-                guard size >= 512, size <= 512 * 1024 * 1024, size & (size - 1) == 0 else {
+                guard Self.isValidBlockSize(size) else {
                     throw .invalidParameters(
-                        "\(name) block size \(size) is not a power of two from 512 bytes to 512 MiB (4096 is the usual size)")
+                        "\(name) block size \(size) is not a power of two from 512 bytes to 512 KiB (4096 is the usual size)")
                 }
             }
             guard hashType == 1 else {

@@ -9,8 +9,6 @@ public enum DMVerityError: Error, CustomStringConvertible, Equatable, Sendable {
     case invalidDataSize(length: UInt64, dataBlockSize: Int)
     /// The hash region cannot hold the superblock and the tree.
     case hashRegionTooSmall(path: String, length: UInt64, needed: UInt64)
-    /// The data region is shorter than the superblock's data block count says.
-    case dataRegionTooSmall(path: String, length: UInt64, needed: UInt64)
     /// The data and hash regions are in the same file and overlap.
     case regionsOverlap(path: String)
     /// A system call failed.
@@ -19,8 +17,13 @@ public enum DMVerityError: Error, CustomStringConvertible, Equatable, Sendable {
     case hashing(String)
     /// A file ends before the region that was to be read from it.
     case truncated(path: String, offset: UInt64, needed: UInt64, fileSize: UInt64)
-    /// The superblock at the start of the hash region is not a valid verity superblock.
-    case superBlockInvalid(path: String, offset: UInt64, reason: String)
+    /// The superblock at the start of the hash region is not a valid verity superblock
+    /// (`path` nil: decoded from bytes whose file the caller knows).
+    case superBlockInvalid(path: String?, offset: UInt64, reason: String)
+    /// One field of the superblock holds a value that is invalid, or that disagrees with the
+    /// partitions it describes (`data_blocks` larger than the data partition, a tree that
+    /// does not fit the hash partition, or a tree built for another block count).
+    case superBlockField(path: String?, offset: UInt64, field: String, fieldOffset: Int, problem: String)
     /// The given root hash has the wrong length or is not hex.
     case invalidRootHash(String)
     /// The top of the tree does not hash to the expected root hash.
@@ -30,6 +33,11 @@ public enum DMVerityError: Error, CustomStringConvertible, Equatable, Sendable {
     case hashBlockMismatch(level: Int, index: UInt64, path: String, offset: UInt64)
     /// A data block does not match its stored digest: this block of the data is corrupt.
     case dataBlockMismatch(index: UInt64, path: String, offset: UInt64)
+    /// Streamed data: one of data blocks `first...last` does not match the tree (a stream
+    /// keeps the level above the data digests, not the digests themselves).
+    case dataBlockRangeMismatch(first: UInt64, last: UInt64, path: String, offset: UInt64)
+    /// Verifying would hold more than `limit` bytes of tree in memory.
+    case treeTooLarge(path: String, bytes: UInt64, limit: UInt64)
     /// A verity-sig partition's content is not what `VeritySignature.encoded` writes.
     case signatureMalformed(String)
     /// The encoded signature does not fit the partition.
@@ -50,8 +58,6 @@ public enum DMVerityError: Error, CustomStringConvertible, Equatable, Sendable {
                 + "pad the file system image to a whole number of blocks"
         case .hashRegionTooSmall(let path, let length, let needed):
             return "hash region of \(length) bytes in \(path) is too small: the superblock and hash tree need \(needed) bytes"
-        case .dataRegionTooSmall(let path, let length, let needed):
-            return "data region of \(length) bytes in \(path) is too small: the superblock describes \(needed) bytes of data"
         case .regionsOverlap(let path):
             return "the data and hash regions overlap in \(path); place the hash tree after the data"
         case .io(let operation, let path, let message):
@@ -62,7 +68,10 @@ public enum DMVerityError: Error, CustomStringConvertible, Equatable, Sendable {
             return "\(path) is \(fileSize) bytes long, but \(needed) bytes at offset \(offset) were to be read; "
                 + "the file is truncated or the region is wrong"
         case .superBlockInvalid(let path, let offset, let reason):
-            return "no valid dm-verity superblock at offset \(offset) of \(path): \(reason)"
+            return "no valid dm-verity superblock \(Self.place(path, offset)): \(reason)"
+        case .superBlockField(let path, let offset, let field, let fieldOffset, let problem):
+            return "dm-verity superblock \(Self.place(path, offset)): field \(field) (byte \(fieldOffset) of the superblock) "
+                + problem
         case .invalidRootHash(let text):
             return "invalid root hash: \(text)"
         case .rootHashMismatch(let expected, let computed, let location):
@@ -71,6 +80,12 @@ public enum DMVerityError: Error, CustomStringConvertible, Equatable, Sendable {
         case .hashBlockMismatch(let level, let index, let path, let offset):
             return "hash block \(index) of tree level \(level) (level 0 holds the data-block digests) "
                 + "at byte offset \(offset) of \(path) does not match its digest in the level above: the hash tree is corrupt"
+        case .dataBlockRangeMismatch(let first, let last, let path, let offset):
+            return "one of data blocks \(first)...\(last) (from byte offset \(offset) of \(path)) does not match its "
+                + "digest in the hash tree: the data is corrupt"
+        case .treeTooLarge(let path, let bytes, let limit):
+            return "the hash tree in \(path) would need \(bytes) bytes of memory to check as a stream; the limit is \(limit) "
+                + "(enough for 1 TiB of data in 4 KiB blocks); write the payloads to a disk and verify them there"
         case .dataBlockMismatch(let index, let path, let offset):
             return "data block \(index) at byte offset \(offset) of \(path) does not match its digest in the hash tree: "
                 + "the data is corrupt"
@@ -87,5 +102,10 @@ public enum DMVerityError: Error, CustomStringConvertible, Equatable, Sendable {
         case .signatureDoesNotVerify(let rootHash, let reason):
             return "the verity signature over root hash \(rootHash) does not verify: \(reason)"
         }
+    }
+
+    /// "at byte 1048576 of disk.img", or "(given as bytes)" when no file was named.
+    private static func place(_ path: String?, _ offset: UInt64) -> String {
+        path.map { "at byte \(offset) of \($0)" } ?? "(given as bytes)"
     }
 }

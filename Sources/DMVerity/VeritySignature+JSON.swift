@@ -50,6 +50,7 @@ enum FlatJSON {
             }
             index += 1
             var members: [(key: String, value: String)] = []
+            var keys: Set<String> = []
             skipSpace()
             if index < bytes.endIndex, bytes[index] == UInt8(ascii: "}") {
                 index += 1
@@ -59,7 +60,7 @@ enum FlatJSON {
                 let key = try string(what: "a key")
                 try expect(":")
                 let value = try string(what: "the value of \"\(key)\", which is not a string (only string values are allowed)")
-                guard !members.contains(where: { $0.key == key }) else { throw fail("the key \"\(key)\" appears twice") }
+                guard keys.insert(key).inserted else { throw fail("the key \"\(key)\" appears twice") }
                 members.append((key, value))
                 skipSpace()
                 guard index < bytes.endIndex else { throw fail("the object is not closed") }

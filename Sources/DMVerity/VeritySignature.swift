@@ -58,7 +58,7 @@ public struct VeritySignature: Sendable, Equatable {
 
     /// Parses partition content; returns nil when the content is all zero bytes (an unsigned
     /// image); throws a clear error for malformed JSON/base64/trailing garbage (non-NUL
-    /// after the JSON). Keys may come in any order and unknown keys are ignored, as systemd
+    /// after the JSON) and for JSON longer than `partitionSize`. Keys may come in any order and unknown keys are ignored, as systemd
     /// reads the partition; every value must be a string and no key may repeat (FlatJSON).
     public static func decode(_ bytes: [UInt8]) throws -> VeritySignature? {
         guard let firstUsed = bytes.firstIndex(where: { $0 != 0 }) else { return nil }
@@ -66,6 +66,12 @@ public struct VeritySignature: Sendable, Equatable {
             throw DMVerityError.signatureMalformed("content starts with \(firstUsed) NUL bytes instead of a JSON object")
         }
         let end = bytes.firstIndex(of: 0) ?? bytes.count
+        // systemd-repart reserves 16 KiB and `encoded` never writes more JSON than that; a
+        // longer text (a partition may be larger) is refused before it is parsed.
+        guard end <= partitionSize else {
+            throw DMVerityError.signatureMalformed(
+                "the JSON is \(end) bytes long; a verity-sig partition's JSON is at most \(partitionSize) bytes")
+        }
         if let garbage = bytes[end...].firstIndex(where: { $0 != 0 }) {
             throw DMVerityError.signatureMalformed(
                 "byte \(garbage) is 0x\(Hex.encode([bytes[garbage]])) after the JSON ended at byte \(end); "

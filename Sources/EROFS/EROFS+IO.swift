@@ -9,9 +9,19 @@ extension EROFS {
             try mapped(path, "open") { () throws(SystemIOError) in try SystemIO.File(path: path, flags: flags, mode: mode) }
         }
 
-        /// `st_size`.
+        /// A file or block device to read, never anything that could block or is no file.
+        static func openForReading(_ path: String) throws(EROFSError) -> SystemIO.File {
+            do {
+                return try SystemIO.File.openForReading(path, kind: .regularFileOrBlockDevice)
+            } catch {
+                guard let detail = error.detail else { throw .io(path: path, operation: "open", errno: error.code) }
+                throw .unreadable(path: path, reason: detail)
+            }
+        }
+
+        /// Bytes in the file; a block device's size (BLKGETSIZE64) for a disk.
         static func size(_ file: SystemIO.File) throws(EROFSError) -> UInt64 {
-            try mapped(file.path, "fstat") { () throws(SystemIOError) in try file.status().size }
+            try mapped(file.path, "fstat") { () throws(SystemIOError) in try file.size() }
         }
 
         /// Reads up to `count` bytes at `offset` into `buffer`; returns how many bytes there
@@ -146,9 +156,11 @@ extension EROFS {
         let file: SystemIO.File
         let size: UInt64
 
+        /// A regular file or a block device (a disk read in place); anything else (a FIFO,
+        /// which would block, a directory, a socket) is refused before a byte is read.
         init(path: String) throws(EROFSError) {
             self.path = path
-            file = try Syscall.open(path, O_RDONLY)
+            file = try Syscall.openForReading(path)
             size = try Syscall.size(file)
         }
 

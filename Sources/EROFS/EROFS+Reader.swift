@@ -19,19 +19,23 @@ extension EROFS {
             self.path = path
             self.offset = offset
             file = try InputFile(path: path)
-            let first = try file.read(at: offset + UInt64(EROFS.superBlockOffset), count: SuperBlock.size,
-                                      what: "the superblock")
+            let (superBlockAt, past) = offset.addingReportingOverflow(UInt64(EROFS.superBlockOffset))
+            guard !past else {
+                throw EROFSError.truncated(path: path, what: "the superblock", needed: UInt64.max, size: file.size)
+            }
+            let first = try file.read(at: superBlockAt, count: SuperBlock.size, what: "the superblock")
             superBlock = try SuperBlock.decode(first, image: path)
             blockSize = UInt64(superBlock.blockSize)
+            // blocks ≤ 2^32 - 1 and the block size ≤ 64 KiB (decode checked), so this fits.
             imageSize = UInt64(superBlock.blocks) * blockSize
-            guard offset + imageSize <= file.size else {
+            let (end, overflow) = offset.addingReportingOverflow(imageSize)
+            guard !overflow, end <= file.size else {
                 throw EROFSError.truncated(path: path, what: "\(superBlock.blocks) blocks of \(blockSize) bytes",
-                                           needed: offset + imageSize, size: file.size)
+                                           needed: overflow ? UInt64.max : end, size: file.size)
             }
             if superBlock.featureCompat & SuperBlock.compatSuperBlockChecksum != 0 {
                 let span = max(Int(blockSize) - EROFS.superBlockOffset, SuperBlock.size)
-                let bytes = try file.read(at: offset + UInt64(EROFS.superBlockOffset), count: span,
-                                          what: "the superblock's checksummed block")
+                let bytes = try file.read(at: superBlockAt, count: span, what: "the superblock's checksummed block")
                 let computed = CRC32C.superBlockChecksum(bytes)
                 guard computed == superBlock.checksum else {
                     throw EROFSError.corrupt(path: path, detail: "superblock checksum is 0x\(String(superBlock.checksum, radix: 16)), the contents give 0x\(String(computed, radix: 16))")
@@ -41,13 +45,16 @@ extension EROFS {
 
         // MARK: Inodes and their data
 
+        /// Image offset of inode `nid`: meta_blkaddr × block size + nid × 32, checked to leave
+        /// room for a compact inode inside the image (any nid from a dirent may be hostile).
         func inodeOffset(_ nid: UInt64) throws(EROFSError) -> UInt64 {
-            let meta = UInt64(superBlock.metaBlockAddress) * blockSize
+            let meta = UInt64(superBlock.metaBlockAddress) * blockSize  // < 2^48: u32 × ≤ 64 KiB
             let (slot, overflow) = nid.multipliedReportingOverflow(by: UInt64(inodeSlotSize))
-            guard !overflow, meta + slot + UInt64(Inode.compactSize) <= imageSize else {
+            let (start, past) = meta.addingReportingOverflow(slot)
+            guard !overflow, !past, start <= imageSize, imageSize - start >= UInt64(Inode.compactSize) else {
                 throw .corrupt(path: path, detail: "nid \(nid) lies outside the image (\(imageSize) bytes)")
             }
-            return meta + slot
+            return start
         }
 
         /// Reads `count` bytes at image offset `at`, all within the image.
@@ -76,7 +83,12 @@ extension EROFS {
 
         func dataMap(_ inode: Inode, nid: UInt64) throws(EROFSError) -> DataMap {
             let size = inode.size
-            let blockStart = UInt64(inode.union) * blockSize
+            // Every byte of an uncompressed file lies in the image, so a size past it (an
+            // extended inode's i_size may say 2^64 - 1) is corrupt before anything is computed.
+            guard size <= imageSize else {
+                throw .corrupt(path: path, detail: "nid \(nid): i_size \(size) is larger than the whole image (\(imageSize) bytes)")
+            }
+            let blockStart = UInt64(inode.union) * blockSize  // < 2^48: u32 × ≤ 64 KiB
             switch inode.layout {
             case DataLayout.flatPlain.rawValue:
                 guard size == 0 || (blockStart <= imageSize && size <= imageSize - blockStart) else {
@@ -148,94 +160,13 @@ extension EROFS {
                 let length = Int(min(blockSize, inode.size - position))
                 let block = try data(map, from: position, count: length, nid: nid)
                 entries += try Directory.decodeBlock(block, nid: nid, image: path)
+                guard entries.count <= Limits.paths else {
+                    throw .tooLarge(path: path, what: "directory nid \(nid) has more than \(Limits.paths) entries",
+                                    limit: "\(Limits.paths) paths")
+                }
                 position += UInt64(length)
             }
             return entries
-        }
-
-        // MARK: Walking the tree
-
-        struct Visited {
-            var path: String
-            var nid: UInt64
-            var inode: Inode
-        }
-
-        /// Every path with its inode, sorted bytewise by path.
-        func walk() throws(EROFSError) -> [Visited] {
-            let rootNid = UInt64(superBlock.rootNid)
-            let root = try inode(rootNid)
-            guard root.fileType == .directory else {
-                throw .corrupt(path: path, detail: "root nid \(rootNid) is not a directory")
-            }
-            var result: [Visited] = []
-            var seenDirectories: Set<UInt64> = [rootNid]
-            var pending = [(Visited(path: "/", nid: rootNid, inode: root), parent: rootNid)]
-            while let (directory, parentNid) = pending.popLast() {
-                result.append(directory)
-                for entry in try directoryEntries(directory.inode, nid: directory.nid) {
-                    if entry.name == [0x2e] {
-                        guard entry.nid == directory.nid else {
-                            throw .corrupt(path: path, detail: "\(directory.path): '.' names nid \(entry.nid), not the directory's own \(directory.nid)")
-                        }
-                        continue
-                    }
-                    if entry.name == [0x2e, 0x2e] {
-                        guard entry.nid == parentNid else {
-                            throw .corrupt(path: path, detail: "\(directory.path): '..' names nid \(entry.nid), not the parent's \(parentNid)")
-                        }
-                        continue
-                    }
-                    guard !entry.name.contains(0x2f), !entry.name.contains(0) else {
-                        throw .corrupt(path: path, detail: "\(directory.path): a name contains '/' or NUL")
-                    }
-                    let name = String(decoding: entry.name, as: UTF8.self)
-                    let childPath = directory.path == "/" ? "/" + name : directory.path + "/" + name
-                    let child = try inode(entry.nid)
-                    guard child.fileType == entry.fileType else {
-                        throw .corrupt(path: path, detail: "\(childPath): the dirent says type \(entry.fileType.rawValue), nid \(entry.nid) has type \(child.fileType.rawValue)")
-                    }
-                    let visited = Visited(path: childPath, nid: entry.nid, inode: child)
-                    if child.fileType == .directory {
-                        guard seenDirectories.insert(entry.nid).inserted else {
-                            throw .directoryLoop(path: childPath, nid: entry.nid)
-                        }
-                        pending.append((visited, directory.nid))
-                    } else {
-                        result.append(visited)
-                    }
-                }
-            }
-            return result.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
-        }
-
-        /// Every path with its metadata, contents not read.
-        public func listing() throws -> [EROFS.Entry] {
-            try walk().map { (item) throws(EROFSError) -> EROFS.Entry in
-                let inode = item.inode
-                guard let kind = inode.fileType.entryKind else {
-                    throw .corrupt(path: path, detail: "\(item.path): unknown file type")
-                }
-                var entry = EROFS.Entry(path: item.path, kind: kind, mode: inode.mode & 0o7777, uid: inode.uid,
-                                        gid: inode.gid, size: inode.size, mtime: Int64(bitPattern: inode.mtime),
-                                        nlink: inode.nlink, nid: item.nid, xattrs: try xattrs(inode, nid: item.nid))
-                switch inode.fileType {
-                case .symlink: entry.symlinkTarget = try symlinkTarget(inode, nid: item.nid)
-                case .characterDevice, .blockDevice:
-                    (entry.deviceMajor, entry.deviceMinor) = decodeDevice(inode.union)
-                default: break
-                }
-                if kind != .regular && kind != .directory && kind != .symlink { entry.size = 0 }
-                return entry
-            }
-        }
-
-        func symlinkTarget(_ inode: Inode, nid: UInt64) throws(EROFSError) -> String {
-            guard inode.size > 0, inode.size <= 4096 else {
-                throw .corrupt(path: path, detail: "nid \(nid): symlink target of \(inode.size) bytes (1 to 4096 are valid)")
-            }
-            let bytes = try data(dataMap(inode, nid: nid), from: 0, count: Int(inode.size), nid: nid)
-            return String(decoding: bytes, as: UTF8.self)
         }
     }
 }

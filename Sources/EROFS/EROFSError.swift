@@ -17,12 +17,16 @@ public enum EROFSError: Error, CustomStringConvertible, Sendable, Equatable {
     case doesNotFit(bytes: UInt64, limit: UInt64)
     // Both
     case io(path: String, operation: String, errno: Int32)
+    /// The path cannot be read as an image: it is missing, or a FIFO, socket or directory.
+    case unreadable(path: String, reason: String)
     // Reading
     case truncated(path: String, what: String, needed: UInt64, size: UInt64)
     case badMagic(path: String, found: UInt32)
     case unsupported(path: String, what: String)
     case corrupt(path: String, detail: String)
     case directoryLoop(path: String, nid: UInt64)
+    /// The tree is larger than a reader holds in memory (`EROFS.Reader.Limits`).
+    case tooLarge(path: String, what: String, limit: String)
     case tree(String)
 
     public var description: String {
@@ -49,6 +53,10 @@ public enum EROFSError: Error, CustomStringConvertible, Sendable, Equatable {
             return "the image would need \(blocks) blocks of 4 KiB; EROFS block addresses stop at \(UInt32.max)"
         case let .io(path, operation, errno):
             return "\(path): \(operation) failed: \(String(cString: strerror(errno)))"
+        case let .unreadable(path, reason):
+            return "\(path): cannot read it as an EROFS image: \(reason)"
+        case let .tooLarge(path, what, limit):
+            return "\(path): \(what); a reader lists at most \(limit), so it refuses the image rather than exhaust memory"
         case let .truncated(path, what, needed, size):
             return "\(path): image truncated: \(what) needs bytes up to \(needed), the image has \(size)"
         case let .badMagic(path, found):

@@ -25,7 +25,12 @@ extension GPT {
             case .create: O_RDWR | O_CREAT
             case .update: O_RDWR
             }
-            file = try Self.mapped(path, "open") { () throws(SystemIOError) in try SystemIO.File(path: path, flags: flags) }
+            // A reader refuses a FIFO, socket or directory before reading (a FIFO would block).
+            file = try Self.mapped(path, "open") { () throws(SystemIOError) in
+                access == .read
+                    ? try SystemIO.File.openForReading(path, kind: .regularFileOrBlockDevice)
+                    : try SystemIO.File(path: path, flags: flags)
+            }
         }
 
         /// The file's size; for a block device (whose `st_size` is 0) the device's size.

@@ -86,7 +86,19 @@ extension GPT {
                             + "\(header.firstUsableLBA)...\(header.lastUsableLBA)")
                 }
             }
+            try Self.checkNoOverlap(used)
             return used
+        }
+
+        /// No sector belongs to two partitions (UEFI 2.10 §5.3.3: partitions must not
+        /// overlap); the first pair in disk order that shares one is thrown as `.overlap`.
+        static func checkNoOverlap(_ used: [NumberedPartition]) throws(GPTError) {
+            let sorted = used.sorted { ($0.partition.firstLBA, $0.number) < ($1.partition.firstLBA, $1.number) }
+            for (earlier, later) in zip(sorted, sorted.dropFirst()) where later.partition.firstLBA <= earlier.partition.lastLBA {
+                throw .overlap(
+                    first: "\(earlier.number) (\(earlier.partition.name))", second: "\(later.number) (\(later.partition.name))",
+                    sharedLBA: later.partition.firstLBA)
+            }
         }
     }
 }

@@ -14,6 +14,10 @@ extension HostImg {
                 signed it; --files lists every path of each filled slot's root file system \
                 (type, mode, owner, size, link target). For a bundle: its signed manifest. \
                 Reads only; nothing is mounted and nothing is checked (that is `verify`).
+
+                Exit status 0 when the content could be shown, 1 when the image or bundle \
+                is corrupt or invalid (the message names the part), 2 when the file cannot \
+                be read or is neither an image nor a bundle.
                 """
         )
 
@@ -34,8 +38,11 @@ extension HostImg {
             let inspection: Inspection
             do {
                 inspection = try Inspection.inspect(path: image, listFiles: files)
-            } catch {
-                console.error("hostimg: error: \(error)")
+            } catch .invalid(let message) {
+                console.error("hostimg: error: \(message)")
+                throw ExitCode.findings
+            } catch .unreadable(let message) {
+                console.error("hostimg: error: \(message)")
                 throw ExitCode.usage
             }
             if format == .json {

@@ -50,19 +50,22 @@ public struct SystemIOError: Error, Hashable, Sendable, CustomStringConvertible 
     public var path: String
     /// The errno the kernel returned (EIO for a file that ended before an exact read).
     public var code: Int32
+    /// Why, when `strerror(code)` would not say it (a FIFO given where a file is read).
+    public var detail: String?
 
-    public init(_ path: String, _ operation: String, code: Int32) {
+    public init(_ path: String, _ operation: String, code: Int32, detail: String? = nil) {
         self.path = path
         self.operation = operation
         self.code = code
+        self.detail = detail
     }
 
     public init(_ path: String, _ operation: String, _ errno: Errno) {
         self.init(path, operation, code: errno.code)
     }
 
-    /// `strerror(code)`.
-    public var reason: String { Errno(code).description }
+    /// `detail`, else `strerror(code)`.
+    public var reason: String { detail ?? Errno(code).description }
 
     /// "PATH: cannot OPERATION: REASON", the form the image stage's messages always had.
     public var description: String { "\(path): cannot \(operation): \(reason)" }

@@ -129,9 +129,8 @@ import TestSupport
         let end = bundle.count - 1024
         let extra = UpdateBundle.TarHeader(name: "extra.bin", size: 3, mtime: 0).encoded() + [1, 2, 3] + [UInt8](repeating: 0, count: 509)
         try Fixtures.write(Array(bundle[..<end]) + extra + [UInt8](repeating: 0, count: 1024), to: path)
-        let reader = try UpdateBundle.Reader(path: path)
-        try reader.streamPayload(role: "root") { _ in }
-        let trailing = #expect(throws: BundleError.self) { try reader.verifyPayloads() }
+        // The reader checks the structure when it opens the bundle: no caller can skip it.
+        let trailing = #expect(throws: BundleError.self) { try UpdateBundle.Reader(path: path) }
         guard case .unexpectedMember(let name, let position, _) = trailing else {
             Issue.record("expected unexpectedMember, got \(String(describing: trailing))")
             return

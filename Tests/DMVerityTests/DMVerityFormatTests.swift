@@ -48,16 +48,19 @@ struct DMVerityFormatTests {
         #expect(decoded.parameters == parameters)
     }
 
-    @Test("hostile superblocks are clear errors", arguments: [
-        (0, UInt8(0x58), "signature"), (8, 2, "version 2"), (12, 7, "hash type 7"),
-        (65, 0x11, "data block size"), (69, 0, "hash block size 0"), (81, 0x02, "salt size 544"),
-    ] as [(Int, UInt8, String)])
-    func hostileSuperBlock(offset: Int, value: UInt8, message: String) throws {
+    @Test("hostile superblocks are clear errors naming the field and its byte", arguments: [
+        (0, UInt8(0x58), "signature", 0, "not \"verity"), (8, 2, "version", 8, "is 2"), (12, 7, "hash_type", 12, "is 7"),
+        (65, 0x11, "data_block_size", 64, "is 4352"), (69, 0, "hash_block_size", 68, "is 0"),
+        (81, 0x02, "salt_size", 80, "is 544"), (79, 0x40, "data_blocks", 72, "do not fit in 64 bits"),
+    ] as [(Int, UInt8, String, Int, String)])
+    func hostileSuperBlock(offset: Int, value: UInt8, field: String, fieldOffset: Int, message: String) throws {
         var bytes = DMVerity.SuperBlock(parameters: Support.parameters(), dataBlocks: 9).encoded()
         bytes[offset] = value
         let error = try #require(throws: DMVerityError.self) { try DMVerity.SuperBlock(decoding: bytes) }
-        guard case .superBlockInvalid = error else { Issue.record("wrong error \(error)"); return }
+        guard case .superBlockField(nil, 0, field, fieldOffset, _) = error else { Issue.record("wrong error \(error)"); return }
+        #expect(error.description.contains("field \(field) (byte \(fieldOffset) of the superblock) "), "\(error)")
         #expect(error.description.contains(message), "\(error)")
+        #expect(!error.description.contains("of the superblock:"), "no file is named as \"the superblock\": \(error)")
         #expect(throws: DMVerityError.self) { try DMVerity.SuperBlock(decoding: Array(bytes.prefix(100))) }
     }
 

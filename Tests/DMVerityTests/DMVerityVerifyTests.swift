@@ -90,12 +90,12 @@ struct DMVerityVerifyTests {
         let fixture = try Fixture()
         try Support.flipByte(in: fixture.hash.path, at: 2)
         let error = try fixture.verifyError()
-        guard case .superBlockInvalid(let path, let offset, _) = error else {
+        guard case .superBlockField(let path, let offset, "signature", 0, _) = error else {
             Issue.record("expected an invalid superblock, got \(error)")
             return
         }
         #expect(path == fixture.hash.path && offset == 0)
-        #expect(error.description.contains("signature"))
+        #expect(error.description.contains("field signature (byte 0 of the superblock)"))
     }
 
     @Test("a wrong root hash is a root hash mismatch naming both hashes")
@@ -160,7 +160,7 @@ struct DMVerityVerifyTests {
         let error = try #require(throws: DMVerityError.self) {
             try DMVerity.verify(data: fixture.data, hash: huge, rootHash: fixture.result.rootHash)
         }
-        guard case .dataRegionTooSmall = error else { Issue.record("got \(error)"); return }
+        guard case .superBlockField(_, _, "data_blocks", 72, _) = error else { Issue.record("got \(error)"); return }
         let bigData = DMVerity.Region(path: fixture.data.path, offset: 0, length: .max)
         #expect(throws: DMVerityError.self) {
             try DMVerity.verify(data: bigData, hash: huge, rootHash: fixture.result.rootHash)

@@ -36,15 +36,22 @@ public struct VerificationReport: Sendable, Codable {
     }
 }
 
-/// Checks a disk image or an update bundle the way a host would before trusting it.
+/// Checks a disk image or an update bundle the way a host would before trusting it. A line
+/// says `ok` only for what was checked; a slot that cannot be checked is never "verified":
+/// a table whose layout breaks a slot rule, or with no written slot, fails.
 public enum ArtifactVerifier {
-    public static func kind(of path: String) throws -> VerificationReport.Kind {
-        let file: SystemIO.File
+    /// Opens `path` as an artefact: a regular file or a block device (a FIFO, socket or
+    /// directory is refused before it is read, so nothing blocks).
+    static func open(_ path: String) throws -> SystemIO.File {
         do {
-            file = try SystemIO.File(path: path, flags: O_RDONLY)
+            return try SystemIO.File.openForReading(path, kind: .regularFileOrBlockDevice)
         } catch {
             throw ImageError.input("\(error)")
         }
+    }
+
+    public static func kind(of path: String) throws -> VerificationReport.Kind {
+        let file = try open(path)
         let size = try file.size()
         let head = try file.read(count: Int(min(size, 1024)), at: 0)
         if head.count >= 262, Array(head[257..<262]) == Array("ustar".utf8) { return .bundle }
@@ -71,9 +78,15 @@ public enum ArtifactVerifier {
             report.add("partition table", .failed, "\(error)")
             return report
         }
-        let slots = SlotTable(table).slots
+        let slotTable = SlotTable(table)
+        for problem in slotTable.validateLayout(sectorSize: table.sectorSize) {
+            report.add("slot layout", .failed, problem.message)
+        }
+        let slots = slotTable.slots
         if slots.isEmpty {
             report.add("partition table", .failed, "no root-x86-64 partition with its verity and verity-sig partitions")
+        } else if !slots.contains(where: { $0.state == .written }) {
+            report.add("slots", .failed, "every slot is labelled \(Slot.emptyLabel): no slot holds a root, so there is nothing to verify")
         }
         noteSigner(certificate, into: &report)
         for slot in slots {
@@ -91,41 +104,82 @@ public enum ArtifactVerifier {
     static func verify(_ slot: Slot, path: String, certificate: Certificate?, into report: inout VerificationReport) {
         let name = "slot \(slot.letter)"
         guard slot.state == .written else {
-            report.add(name, .skipped, "empty (label \(Slot.emptyLabel))")
+            if let filled = filledPart(of: slot, path: path) {
+                report.add(name, .failed, "labelled \(Slot.emptyLabel), but \(filled); a slot that holds a root is "
+                    + "labelled NAME_VERSION and verified, an empty one is wiped")
+            } else {
+                report.add(name, .skipped, "empty (label \(Slot.emptyLabel))")
+            }
             return
         }
-        let rootHash = slot.rootHash
-        let hexHash = Hex.encode(rootHash)
-        let superBlock: DMVerity.SuperBlock
+        let hexHash = Hex.encode(slot.rootHash)
+        let root = checkRoot(slot, path: path)
         do {
-            let file = try SystemIO.File(path: path, flags: O_RDONLY)
-            superBlock = try DMVerity.SuperBlock(decoding: try file.read(count: DMVerity.SuperBlock.size, at: slot.verity.partition.offset))
-        } catch {
-            report.add("\(name) verity", .failed, "superblock of partition '\(slot.verity.partition.name)': \(error)")
-            return
-        }
-        let dataBytes = superBlock.dataBlocks * UInt64(superBlock.dataBlockSize)
-        guard dataBytes <= slot.root.partition.size else {
-            report.add("\(name) verity", .failed, "the verity superblock covers \(dataBytes) bytes but the root partition has \(slot.root.partition.size)")
-            return
-        }
-        do {
-            try DMVerity.verify(data: DMVerity.Region(path: path, offset: slot.root.partition.offset, length: dataBytes),
-                                hash: DMVerity.Region(path: path, offset: slot.verity.partition.offset, length: slot.verity.partition.size),
-                                rootHash: rootHash)
-            report.add("\(name) verity", .ok, "\(superBlock.dataBlocks) data blocks match root hash \(hexHash) (from the PARTUUIDs)")
+            let layout = try checkVerity(slot, path: path, fileSystemBytes: root.bytes)
+            report.add("\(name) verity", .ok, "\(layout.superBlock.dataBlocks) data blocks match root hash \(hexHash) (from the PARTUUIDs)")
         } catch {
             report.add("\(name) verity", .failed, "\(error)")
         }
-        do {
-            let reader = try EROFS.Reader(path: path, offset: slot.root.partition.offset)
-            report.add("\(name) root", .ok, "EROFS, \(reader.superBlock.inodeCount) inodes, \(reader.superBlock.blocks) blocks, label \(slot.root.partition.name)")
-        } catch {
-            report.add("\(name) root", .failed, "\(error)")
+        report.add("\(name) root", root.status, root.detail)
+        let signature = slot.signature.partition
+        guard signature.size >= UInt64(VeritySignature.partitionSize) else {
+            report.add("\(name) signature", .failed, "verity-sig partition '\(signature.name)' has \(signature.size) bytes; "
+                + "it must hold the \(VeritySignature.partitionSize) bytes a signature takes")
+            return
         }
         checkSignature(part: "\(name) signature", bytes: {
-            try SystemIO.File(path: path, flags: O_RDONLY).read(count: VeritySignature.partitionSize, at: slot.signature.partition.offset)
+            try open(path).read(count: VeritySignature.partitionSize, at: signature.offset)
         }, rootHash: hexHash, certificate: certificate, into: &report)
+    }
+
+    /// The EROFS superblock of a slot's root partition: the report line, and the file
+    /// system's size when it could be read.
+    static func checkRoot(_ slot: Slot, path: String) -> (status: VerificationReport.Status, detail: String, bytes: UInt64?) {
+        do {
+            let reader = try EROFS.Reader(path: path, offset: slot.root.partition.offset)
+            let bytes = UInt64(reader.superBlock.blocks) * UInt64(reader.superBlock.blockSize)
+            guard bytes <= slot.root.partition.size else {
+                return (.failed, "the EROFS superblock says \(bytes) bytes, more than the \(slot.root.partition.size)-byte root partition", nil)
+            }
+            return (.ok, "EROFS, \(reader.superBlock.inodeCount) inodes, \(reader.superBlock.blocks) blocks, label \(slot.root.partition.name)", bytes)
+        } catch {
+            return (.failed, "\(error)", nil)
+        }
+    }
+
+    /// The slot's verity superblock against its partitions and its file system, then every
+    /// block of the tree and the data against the root hash the PARTUUIDs carry.
+    static func checkVerity(_ slot: Slot, path: String, fileSystemBytes: UInt64?) throws -> DMVerity.CheckedLayout {
+        let data = DMVerity.Region(path: path, offset: slot.root.partition.offset, length: slot.root.partition.size)
+        let hash = DMVerity.Region(path: path, offset: slot.verity.partition.offset, length: slot.verity.partition.size)
+        let layout = try DMVerity.checkedLayout(dataPartition: data, hashPartition: hash)
+        // The tree covers exactly the EROFS image (the build and the agent hash that much):
+        // another data_blocks was changed in the superblock, which no hash covers.
+        if let fileSystemBytes, fileSystemBytes != layout.data.length {
+            let field = DMVerity.SuperBlock.Field.dataBlocks
+            throw DMVerityError.superBlockField(
+                path: path, offset: hash.offset, field: field.name, fieldOffset: field.offset,
+                problem: "is \(layout.superBlock.dataBlocks): \(layout.data.length) bytes of data, but the EROFS file "
+                    + "system in root partition '\(slot.root.partition.name)' is \(fileSystemBytes) bytes; the superblock "
+                    + "does not belong to this root")
+        }
+        return try DMVerity.verify(data: data, hash: hash, rootHash: slot.rootHash)
+    }
+
+    /// What an `_empty` slot holds that an empty slot must not: a verity superblock (a tree a
+    /// host could boot by its PARTUUIDs) or a signature. nil when it holds neither.
+    static func filledPart(of slot: Slot, path: String) -> String? {
+        guard let file = try? open(path) else { return nil }
+        let verity = slot.verity.partition
+        if verity.size >= 8, let magic = try? file.read(count: 8, at: verity.offset), magic == DMVerity.SuperBlock.magic {
+            return "its verity partition \(slot.verity.number) holds a dm-verity superblock"
+        }
+        let signature = slot.signature.partition
+        let count = Int(min(signature.size, UInt64(VeritySignature.partitionSize)))
+        if let bytes = try? file.read(count: count, at: signature.offset), bytes.contains(where: { $0 != 0 }) {
+            return "its verity-sig partition \(slot.signature.number) is not zero"
+        }
+        return nil
     }
 
     static func checkSignature(part: String, bytes: () throws -> [UInt8], rootHash: String, certificate: Certificate?,
@@ -155,53 +209,5 @@ public enum ArtifactVerifier {
         } catch {
             report.add(part, .failed, "\(error)")
         }
-    }
-
-    // MARK: - Bundle
-
-    static func verifyBundle(path: String, certificate: Certificate?) -> VerificationReport {
-        var report = VerificationReport(path: path, kind: .bundle)
-        let reader: UpdateBundle.Reader
-        do {
-            reader = try UpdateBundle.Reader(path: path)
-            let manifest = reader.manifest
-            report.add("bundle", .ok, "\(manifest.name) \(manifest.version), \(manifest.payloads.count) payloads, root hash \(manifest.rootHash)")
-        } catch {
-            report.add("bundle", .failed, "\(error)")
-            return report
-        }
-        noteSigner(certificate, into: &report)
-        if !reader.isSigned {
-            report.add("bundle signature", certificate == nil ? .skipped : .failed, "unsigned (`hostimg sign` adds one)")
-        } else if let certificate {
-            do {
-                try reader.verifySignature(trusting: certificate)
-                report.add("bundle signature", .ok, "manifest signature verifies with \(certificate.subject)")
-            } catch {
-                report.add("bundle signature", .failed, "\(error)")
-                // A host stops here: nothing from an unauthenticated bundle is read further.
-                return report
-            }
-        } else {
-            report.add("bundle signature", .skipped, "signed; pass --cert to check it")
-        }
-        for payload in reader.manifest.payloads {
-            var collected: [UInt8] = []
-            let keep = payload.role == .veritySignature
-            do {
-                try reader.streamPayload(role: payload.role) { chunk in
-                    if keep { collected += chunk }
-                }
-                report.add("payload \(payload.role)", .ok, "\(payload.size) bytes, sha256 \(payload.sha256.prefix(16))… matches")
-            } catch {
-                report.add("payload \(payload.role)", .failed, "\(error)")
-                continue
-            }
-            if keep {
-                checkSignature(part: "payload verity-sig signature", bytes: { collected },
-                               rootHash: reader.manifest.rootHash, certificate: certificate, into: &report)
-            }
-        }
-        return report
     }
 }

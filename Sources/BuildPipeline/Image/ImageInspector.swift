@@ -56,8 +56,25 @@ public struct Inspection: Sendable, Codable {
     public var bundle: UpdateBundle.Manifest?
     public var bundleSigned: Bool?
 
-    public static func inspect(path: String, listFiles: Bool) throws -> Inspection {
-        switch try ArtifactVerifier.kind(of: path) {
+    /// What is in `path`. Throws `InspectionError`: `.unreadable` when the path cannot be read
+    /// or is neither an image nor a bundle (no verdict), `.invalid` when it is one whose
+    /// content is corrupt (a damaged table, file system or archive).
+    public static func inspect(path: String, listFiles: Bool) throws(InspectionError) -> Inspection {
+        let kind: VerificationReport.Kind
+        do {
+            kind = try ArtifactVerifier.kind(of: path)
+        } catch {
+            throw .unreadable("\(error)")
+        }
+        do {
+            return try inspect(path: path, kind: kind, listFiles: listFiles)
+        } catch {
+            throw InspectionError.isInputOutput(error) ? .unreadable("\(error)") : .invalid("\(error)")
+        }
+    }
+
+    static func inspect(path: String, kind: VerificationReport.Kind, listFiles: Bool) throws -> Inspection {
+        switch kind {
         case .bundle:
             let reader = try UpdateBundle.Reader(path: path)
             var result = Inspection(path: path, kind: .bundle)
@@ -86,12 +103,18 @@ public struct Inspection: Sendable, Codable {
         var info = SlotInfo(slot: slot.letter, label: slot.root.partition.name, empty: slot.state == .empty)
         guard !info.empty else { return info }
         info.rootHash = Hex.encode(slot.rootHash)
-        let file = try SystemIO.File(path: path, flags: O_RDONLY)
-        if let superBlock = try? DMVerity.SuperBlock(decoding: try file.read(count: DMVerity.SuperBlock.size, at: slot.verity.partition.offset)) {
+        let file = try ArtifactVerifier.open(path)
+        let verity = slot.verity.partition
+        if verity.size >= UInt64(DMVerity.SuperBlock.size),
+            let superBlock = try? DMVerity.SuperBlock(decoding: try file.read(count: DMVerity.SuperBlock.size, at: verity.offset))
+        {
             info.dataBlocks = superBlock.dataBlocks
         }
-        if let signature = try? VeritySignature.decode(try file.read(count: VeritySignature.partitionSize, at: slot.signature.partition.offset)) {
-            info.signedBy = signature.certificateFingerprint
+        let signature = slot.signature.partition
+        if signature.size >= UInt64(VeritySignature.partitionSize),
+            let decoded = try? VeritySignature.decode(try file.read(count: VeritySignature.partitionSize, at: signature.offset))
+        {
+            info.signedBy = decoded.certificateFingerprint
         }
         let reader = try EROFS.Reader(path: path, offset: slot.root.partition.offset)
         info.inodes = reader.superBlock.inodeCount
@@ -100,6 +123,34 @@ public struct Inspection: Sendable, Codable {
             info.files = try reader.listing().map(File.init(entry:))
         }
         return info
+    }
+}
+
+/// Why `inspect` gave no inspection: the CLI exits 2 for `.unreadable` (it could not run)
+/// and 1 for `.invalid` (it ran, and the input is corrupt).
+public enum InspectionError: Error, Sendable, CustomStringConvertible {
+    /// The path cannot be read (missing, no permission, a FIFO, an I/O error) or is neither
+    /// a disk image nor a bundle.
+    case unreadable(String)
+    /// An image or bundle whose content is corrupt or invalid.
+    case invalid(String)
+
+    public var description: String {
+        switch self {
+        case .unreadable(let message), .invalid(let message): return message
+        }
+    }
+
+    /// Errors that come from reading the file rather than from what it holds.
+    static func isInputOutput(_ error: any Error) -> Bool {
+        switch error {
+        case is SystemIOError: return true
+        case GPTError.io: return true
+        case EROFSError.io, EROFSError.unreadable: return true
+        case DMVerityError.io: return true
+        case BundleError.io, BundleError.unreadable: return true
+        default: return false
+        }
     }
 }
 
