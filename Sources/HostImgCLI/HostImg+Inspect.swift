@@ -46,7 +46,7 @@ extension HostImg {
                 console.write("bundle \(manifest.name) \(manifest.version) (\(manifest.architecture)), \(inspection.bundleSigned == true ? "signed" : "UNSIGNED")\n")
                 console.write("root hash \(manifest.rootHash)\n")
                 for payload in manifest.payloads {
-                    console.write("  \(payload.role.padding(toLength: 11, withPad: " ", startingAt: 0)) \(Size.describe(payload.size)) (\(Size.describe(payload.compressedSize)) \(payload.compression)) sha256 \(payload.sha256)\n")
+                    console.write("  \(payload.role.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)) \(Size.describe(payload.size)) (\(Size.describe(payload.compressedSize)) \(payload.compression)) sha256 \(payload.sha256)\n")
                 }
                 return
             }
