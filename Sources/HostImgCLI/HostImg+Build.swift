@@ -1,8 +1,7 @@
 import ArgumentParser
-import ByteCodec
-import Foundation
 import BuildPipeline
 import ByteCodec
+import Foundation
 import Manifests
 
 extension HostImg {
@@ -52,7 +51,10 @@ extension HostImg {
 
         @Option(
             name: [.short, .long],
-            help: ArgumentHelp("Directory the image, bundle, lock file, SBOM and report are written to.", valueName: "dir"),
+            help: ArgumentHelp(
+                "Directory the image, bundle, boot files and report are written to.",
+                discussion: "Created if missing; not inside an overlay directory. The outputs replace the previous ones only when all were written.",
+                valueName: "dir"),
             completion: .directory
         )
         var output: String = "out"
@@ -126,6 +128,10 @@ extension HostImg {
                                       ("bundle", result.bundlePath), ("report", result.reportPath)] {
                     if let path { console.write("\(label): \(path)\n") }
                 }
+            } catch let error as BuildError where error.cause is OutputDirectoryError {
+                // Checked before anything runs: bad usage, not a failed build.
+                console.error("hostimg: error: --output: \(error.cause)")
+                throw ExitCode.usage
             } catch let error as BuildError {
                 for diagnostic in error.diagnostics {
                     console.error(TextRenderer(color: false).line(for: diagnostic))

@@ -10,15 +10,20 @@ extension HostImg {
             abstract: "Sign an image and bundle built with --unsigned, without rebuilding.",
             discussion: """
                 PATH is a build output directory (its NAME.img and NAME.bundle are signed, \
-                and report.json records the signer), a disk image, or a bundle. For an image, \
-                each filled slot's verity tree is first checked against the root hash its \
-                PARTUUIDs carry; then the verity-sig partition is written. The directory's \
-                initrd.img and the bundle's initrd get the certificate, so the init checks the \
-                root hash signature at boot. A bundle gets its verity-sig payload and its \
-                manifest signature.
+                and report.json records the signer), a disk image, or a bundle. Only a root \
+                hash computed in this run is signed: for an image, each filled slot's verity \
+                tree is checked against its root partition and must give the root hash its \
+                PARTUUIDs carry; for a bundle, the verity payload's tree is checked against \
+                the root payload and must give the root hash its manifest names. Anything else \
+                is refused, naming both hashes. Then the verity-sig partition is written and \
+                typed as one, the directory's initrd.img and the bundle's initrd get the \
+                certificate (so the init checks the root hash signature at boot), and a bundle \
+                gets its verity-sig payload and its manifest signature.
 
-                With the same RSA key, the result is byte-identical to a build signed in one \
-                step. Something already signed is refused unless --force.
+                Every output is written under a temporary name and renamed into place only \
+                when all were written: a refusal or a failure changes nothing. With the same \
+                RSA key, the result is byte-identical to a build signed in one step. Something \
+                already signed is refused unless --force.
                 """
         )
 

@@ -10,12 +10,13 @@ public enum Boot {
     /// Run the whole sequence as PID 1; ends in execv of the real init or the failure action.
     public static func main(arguments: [String]) -> Never {
         var action = FailureAction.halt
+        var refused: [ModuleList.Refusal] = []
         do {
             try mountKernelFileSystems()
             let commandLine = KernelCommandLine(try System.readText("/proc/cmdline"))
             action = BootOptions.failureAction(commandLine)
             let options = try BootOptions(commandLine)
-            try loadModules()
+            refused = try loadModules()
             let slot = try SlotFinder.wait(rootHash: options.rootHash, rootHashBytes: options.rootHashBytes, timeoutSeconds: options.timeoutSeconds)
             Console.line("found root \(slot.root), verity \(slot.verity), signature \(slot.signature), state \(slot.state ?? "none") on \(slot.disk)")
             try checkSignature(slot, rootHash: options.rootHash)
@@ -24,7 +25,7 @@ public enum Boot {
             try mountState(slot, options)
             try switchRoot(initPath: options.initPath, arguments: Array(arguments.dropFirst()))
         } catch {
-            Console.fatal("\(error)")
+            Console.fatal("\(error)" + ModuleList.Refusal.note(refused))
         }
         Console.fail(action)
     }
@@ -42,16 +43,33 @@ public enum Boot {
         Console.line("mounted /dev (devtmpfs), /proc, /sys, /run")
     }
 
-    /// Step 2.
-    static func loadModules() throws {
+    /// Step 2; returns the modules refused for absent hardware.
+    static func loadModules() throws -> [ModuleList.Refusal] {
         guard System.exists(HostImgInit.moduleListPath) else {
             Console.line("no \(HostImgInit.moduleListPath): loading no modules")
-            return
+            return []
         }
-        let list = try ModuleList(parsing: try System.readText(HostImgInit.moduleListPath))
+        return try load(try ModuleList(parsing: try System.readText(HostImgInit.moduleListPath)))
+    }
+
+    /// Loads the modules in order. One the kernel refuses for absent hardware (a CPU
+    /// without SSE4.2 refuses crc32c-intel with ENODEV, while the generic crc32c serves)
+    /// is skipped with a line on the console; any other failure stops the boot.
+    static func load(_ list: ModuleList) throws -> [ModuleList.Refusal] {
         var loaded = 0
-        for module in list.modules where try System.loadModule(module) { loaded += 1 }
-        Console.line("loaded \(loaded) modules (\(list.modules.count - loaded) already present)")
+        var present = 0
+        var refused: [ModuleList.Refusal] = []
+        for module in list.modules {
+            switch try System.loadModule(module) {
+            case .loaded: loaded += 1
+            case .alreadyLoaded: present += 1
+            case .refused(let refusal):
+                refused.append(refusal)
+                Console.line("module \(refusal.name) not loaded: \(System.errorText(refusal.errno)): the hardware it drives is absent; going on without it")
+            }
+        }
+        Console.line("loaded \(loaded) modules (\(present) already present, \(refused.count) refused for absent hardware)")
+        return refused
     }
 
     /// Step 4.

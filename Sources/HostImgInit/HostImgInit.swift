@@ -12,7 +12,9 @@
 ///                                      after the first space, "#" comment lines and blank
 ///                                      lines ignored; .ko.xz/.ko.zst/.ko.gz are passed to the
 ///                                      kernel with MODULE_INIT_COMPRESSED_FILE.
-///                                      finit_module each: EEXIST is fine, any other error is
+///                                      finit_module each: EEXIST is fine; ENODEV, ENXIO,
+///                                      EOPNOTSUPP (hardware absent) skip the module with a
+///                                      line, and a later FATAL names it; any other error is
 ///                                      fatal. A missing file means "no modules".
 /// /usr/lib/hostimg/verity.crt          optional DER certificate: when present the verity-sig
 ///                                      partition must carry a PKCS#7 signature by it over

@@ -1,3 +1,5 @@
+import Glibc
+
 /// `/usr/lib/hostimg/modules`: the kernel modules to load, one a line, in load order.
 ///
 /// ```
@@ -48,5 +50,48 @@ public struct ModuleList: Sendable, Equatable {
             return ""
         }
         return text[first...last]
+    }
+}
+
+extension ModuleList {
+    /// The errors with which a module's init refuses hardware that is not there, so that
+    /// loading it is pointless but harmless: ENODEV (the CPU lacks the feature it drives, as
+    /// crc32c-intel without SSE4.2 or aesni-intel without AES-NI: `x86_match_cpu` failing),
+    /// ENXIO (no such device or address, as platform drivers say) and EOPNOTSUPP (kvm-intel
+    /// and kvm-amd without VMX/SVM). The boot goes on without such a module: a generic one
+    /// (crc32c-generic) may serve instead, and if the root needed it after all, the step
+    /// that needed it fails and its message names the module (`Refusal.note`).
+    public static let hardwareAbsent: Set<Int32> = [ENODEV, ENXIO, EOPNOTSUPP]
+
+    /// What finit_module(2) did with one module.
+    public enum Outcome: Sendable, Equatable {
+        case loaded
+        /// EEXIST: built in or loaded before.
+        case alreadyLoaded
+        /// Refused for absent hardware (`hardwareAbsent`): skipped.
+        case refused(Refusal)
+    }
+
+    /// A module the kernel refused for absent hardware.
+    public struct Refusal: Sendable, Equatable, CustomStringConvertible {
+        public var path: String
+        public var errno: Int32
+
+        /// The module's name: its file name without `.ko` and a compression suffix.
+        public var name: String {
+            var name = Substring(path.split(separator: "/").last ?? Substring(path))
+            for suffix in [".xz", ".zst", ".gz", ".ko"] where name.hasSuffix(suffix) { name = name.dropLast(suffix.count) }
+            return String(name)
+        }
+
+        public var description: String { "\(name) (\(System.errorText(errno)))" }
+
+        /// What a fatal message adds when modules were refused earlier: their names, since a
+        /// missing disk, dm-verity or erofs driver only shows up as a later step failing.
+        public static func note(_ refusals: [Refusal]) -> String {
+            guard !refusals.isEmpty else { return "" }
+            return "; earlier the kernel refused to load " + refusals.map(\.description).joined(separator: ", ")
+                + " for absent hardware: if the root needs one of them (a disk driver, dm-verity, erofs), that is the cause"
+        }
     }
 }

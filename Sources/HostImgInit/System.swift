@@ -94,11 +94,17 @@ public enum System {
         return time.tv_sec * 1000 + time.tv_nsec / 1_000_000
     }
 
-    /// finit_module(2); EEXIST is reported as `false` (already loaded), not an error.
-    public static func loadModule(_ module: ModuleList.Module) throws -> Bool {
+    /// finit_module(2) of one module: loaded, already loaded (EEXIST), or refused because the
+    /// hardware it drives is absent (`ModuleList.hardwareAbsent`); any other error is thrown.
+    public static func loadModule(_ module: ModuleList.Module) throws -> ModuleList.Outcome {
         let file = try File(path: module.path)
-        return try mapped { () throws(SystemIOError) in
-            try SystemIO.loadModule(file.file, parameters: module.parameters, compressed: module.isCompressed)
+        do throws(SystemIOError) {
+            let loaded = try SystemIO.loadModule(file.file, parameters: module.parameters, compressed: module.isCompressed)
+            return loaded ? .loaded : .alreadyLoaded
+        } catch where ModuleList.hardwareAbsent.contains(error.code) {
+            return .refused(ModuleList.Refusal(path: module.path, errno: error.code))
+        } catch {
+            throw fail(error.operation, error.path, error.code)
         }
     }
 

@@ -38,6 +38,20 @@ public struct Slot: Sendable, Equatable {
     public static let rootType = GPT.PartitionType.root
     public static let verityType = GPT.PartitionType.rootVerity
     public static let signatureType = GPT.PartitionType.rootVeritySignature
+    /// The verity-sig partition's type while the image is unsigned (`hostimg build
+    /// --unsigned`), until `hostimg sign` writes the signature and switches it to
+    /// `signatureType`: an all-zero partition typed as a signature makes systemd-dissect fail.
+    /// A derived "partial" type (FORMATS.md), the first 16 bytes of
+    /// SHA-256("hostimg unsigned root-x86-64-verity-sig") as a version-4 GUID,
+    /// b69eadbf-0fe3-4b5b-be6e-c16925fce5f7. Pairing counts it as a signature partition.
+    public static let unsignedSignatureType = GPT.GUID(bytes: [
+        0xb6, 0x9e, 0xad, 0xbf, 0x0f, 0xe3, 0x4b, 0x5b, 0xbe, 0x6e, 0xc1, 0x69, 0x25, 0xfc, 0xe5, 0xf7,
+    ])
+
+    /// Whether `type` is a slot's verity-sig partition, signed or not yet.
+    public static func isSignatureType(_ type: GPT.GUID) -> Bool {
+        type == signatureType || type == unsignedSignatureType
+    }
 
     /// `NAME_VERSION`, the label all three partitions of a written slot carry.
     public static func label(name: String, version: String) -> String { "\(name)_\(version)" }

@@ -14,12 +14,13 @@ public struct SlotTable: Sendable, Equatable {
         self.init(table.partitions.enumerated().map { GPT.NumberedPartition(number: $0.offset + 1, partition: $0.element) })
     }
 
-    /// The slots by position: the k-th root, verity and verity-sig partitions in entry order.
+    /// The slots by position: the k-th root, verity and verity-sig partitions in entry order
+    /// (an unsigned slot's verity-sig partition has `Slot.unsignedSignatureType`).
     /// Partitions past the shortest of the three lists belong to no slot.
     public var slots: [Slot] {
         let roots = partitions.filter { $0.partition.type == Slot.rootType }
         let verities = partitions.filter { $0.partition.type == Slot.verityType }
-        let signatures = partitions.filter { $0.partition.type == Slot.signatureType }
+        let signatures = partitions.filter { Slot.isSignatureType($0.partition.type) }
         let count = min(roots.count, verities.count, signatures.count)
         return (0..<count).map { index in
             Slot(letter: Self.letter(index), root: roots[index], verity: verities[index], signature: signatures[index])
@@ -49,7 +50,7 @@ public struct SlotTable: Sendable, Equatable {
             throw .wrongType(role: role, number: found.number, type: found.partition.type, expected: expected)
         }
         let label = root.partition.name
-        let signatures = partitions.filter { $0.partition.type == Slot.signatureType && $0.partition.name == label }
+        let signatures = partitions.filter { Slot.isSignatureType($0.partition.type) && $0.partition.name == label }
         guard signatures.count == 1, let signature = signatures.first else {
             throw .signatureNotUnique(label: label, rootNumber: root.number, count: signatures.count)
         }

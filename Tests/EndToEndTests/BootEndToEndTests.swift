@@ -19,16 +19,7 @@ struct BootEndToEndTests {
     @Test("the image boots to systemd on a dm-verity root with only the kept modules")
     func bootsVerified() async throws {
         let scratch = try ScratchDirectory()
-        let identity = try DevelopmentIdentity.generate(commonName: "hostimg development key (boot)", validityDays: 2, keyType: .rsa2048)
-        try identity.privateKeyPEM.write(toFile: scratch.path("key.pem"), atomically: true, encoding: .utf8)
-        try identity.certificatePEM.write(toFile: scratch.path("cert.pem"), atomically: true, encoding: .utf8)
-        var options = Pipeline.Options(manifest: RootFSEndToEndTests.repository + "/manifests/qemu-dev.yaml",
-                                          output: scratch.path("out"), cache: RootFSEndToEndTests.cache)
-        options.lockPath = scratch.path("qemu-dev.lock")
-        options.target = .bundle
-        options.image = ImageRequest(signing: .files(key: scratch.path("key.pem"), certificate: scratch.path("cert.pem")),
-                                     environment: ProcessInfo.processInfo.environment)
-        let result = try await Pipeline(options).run()
+        let result = try await Self.buildQemuDev(in: scratch, signed: true)
         let boot = try #require(result.report.boot)
         let drivers = try #require(result.report.drivers)
         let image = try #require(result.imagePath)
@@ -65,16 +56,7 @@ struct BootEndToEndTests {
     @Test("one flipped byte in the root stops the boot at verity, on the console")
     func corruptedRootDoesNotBoot() async throws {
         let scratch = try ScratchDirectory()
-        var options = Pipeline.Options(manifest: RootFSEndToEndTests.repository + "/manifests/qemu-dev.yaml",
-                                          output: scratch.path("out"), cache: RootFSEndToEndTests.cache)
-        options.lockPath = scratch.path("qemu-dev.lock")
-        let identity = try DevelopmentIdentity.generate(commonName: "hostimg development key (boot)", validityDays: 2, keyType: .rsa2048)
-        try identity.privateKeyPEM.write(toFile: scratch.path("key.pem"), atomically: true, encoding: .utf8)
-        try identity.certificatePEM.write(toFile: scratch.path("cert.pem"), atomically: true, encoding: .utf8)
-        options.target = .bundle
-        options.image = ImageRequest(signing: .files(key: scratch.path("key.pem"), certificate: scratch.path("cert.pem")),
-                                     environment: ProcessInfo.processInfo.environment)
-        let result = try await Pipeline(options).run()
+        let result = try await Self.buildQemuDev(in: scratch, signed: true)
         let boot = try #require(result.report.boot)
         let disk = try #require(result.report.disk)
         let image = try #require(result.imagePath)
@@ -93,6 +75,44 @@ struct BootEndToEndTests {
         #expect(outcome.seen["hostimg-init: FATAL"] != nil, "no FATAL line:\n\(outcome.console.suffix(3000))")
         #expect(outcome.seen[Self.welcome] == nil, "systemd started on a corrupted root")
         #expect(outcome.console.contains("verity"), "the console does not say verity:\n\(outcome.console.suffix(2000))")
+    }
+
+    /// On a CPU without SSE4.2 the kernel refuses crc32c-intel (pulled into the initrd for
+    /// erofs through libcrc32c) with ENODEV; the init skips it and the generic crc32c serves.
+    @Test("a CPU without SSE4.2 boots: crc32c-intel is refused, the init goes on")
+    func bootsWithoutSSE42() async throws {
+        let scratch = try ScratchDirectory()
+        let result = try await Self.buildQemuDev(in: scratch, signed: false)
+        let boot = try #require(result.report.boot)
+        let image = try #require(result.imagePath)
+        let outcome = try QEMUGuest.boot(kernel: boot.vmlinuz, initrd: boot.initrd,
+                                         commandLine: boot.commandLine + " hostimg.selftest=1 hostimg.failure=poweroff", disk: image,
+                                         console: scratch.path("console.log"),
+                                         markers: ["hostimg-init: FATAL", Self.welcome, "hostimg-selftest: begin"],
+                                         until: "hostimg-selftest: end", deadline: 600, cpu: "qemu64,-sse4.2")
+        print("initrd modules: \(boot.initrdModules.joined(separator: " "))")
+        #expect(outcome.seen["hostimg-init: FATAL"] == nil, "the init stopped:\n\(outcome.console.suffix(3000))")
+        #expect(outcome.seen[Self.welcome] != nil, "systemd never started:\n\(outcome.console.suffix(3000))")
+        if boot.initrdModules.contains("crc32c-intel.ko") {
+            #expect(outcome.console.contains("module crc32c-intel not loaded: No such device"), "\(outcome.console.suffix(3000))")
+        }
+    }
+
+    /// qemu-dev's image in `scratch/out`, signed with a fresh RSA development key or unsigned.
+    static func buildQemuDev(in scratch: ScratchDirectory, signed: Bool) async throws -> Pipeline.Result {
+        var options = Pipeline.Options(manifest: RootFSEndToEndTests.repository + "/manifests/qemu-dev.yaml",
+                                       output: scratch.path("out"), cache: RootFSEndToEndTests.cache)
+        options.lockPath = scratch.path("qemu-dev.lock")
+        options.target = .bundle
+        var signing = ImageRequest.Signing.unsigned
+        if signed {
+            let identity = try DevelopmentIdentity.generate(commonName: "hostimg development key (boot)", validityDays: 2, keyType: .rsa2048)
+            try identity.privateKeyPEM.write(toFile: scratch.path("key.pem"), atomically: true, encoding: .utf8)
+            try identity.certificatePEM.write(toFile: scratch.path("cert.pem"), atomically: true, encoding: .utf8)
+            signing = .files(key: scratch.path("key.pem"), certificate: scratch.path("cert.pem"))
+        }
+        options.image = ImageRequest(signing: signing, environment: ProcessInfo.processInfo.environment)
+        return try await Pipeline(options).run()
     }
 
     /// "hostimg-selftest: key=value" lines → [key: value].

@@ -15,15 +15,16 @@ final class QEMUGuest {
 
     static var binary: String? { Tools.find("qemu-system-x86_64") }
 
-    /// Direct kernel boot of `disk` (copy-on-write: the file is never written).
+    /// Direct kernel boot of `disk` (copy-on-write: the file is never written) on the CPU
+    /// model `cpu` (QEMU's `-cpu`).
     static func boot(kernel: String, initrd: String, commandLine: String, disk: String, console: String,
-                     markers: [String], until finalMarker: String, deadline: Double) throws -> Outcome {
+                     markers: [String], until finalMarker: String, deadline: Double, cpu: String = "max") throws -> Outcome {
         guard let qemu = binary else { throw CocoaError(.fileNoSuchFile) }
         FileManager.default.createFile(atPath: console, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: qemu)
         process.arguments = [
-            "-accel", "tcg", "-machine", "q35", "-cpu", "max", "-smp", "2", "-m", "1536",
+            "-accel", "tcg", "-machine", "q35", "-cpu", cpu, "-smp", "2", "-m", "1536",
             "-nographic", "-no-reboot", "-monitor", "none", "-serial", "file:\(console)", "-nic", "none",
             "-kernel", kernel, "-initrd", initrd, "-append", commandLine,
             "-drive", "file=\(disk),if=none,id=root,format=raw,snapshot=on",

@@ -1,5 +1,8 @@
 import Foundation
+import Glibc
+import SystemIO
 import Testing
+import TestSupport
 
 @testable import HostImgCLI
 
@@ -20,12 +23,7 @@ struct ImageCommandTests {
         try FileManager.default.createSymbolicLink(atPath: root + "/bin", withDestinationPath: "usr/bin")
         try Data("[Unit]\nDescription=Multi-User System\n".utf8)
             .write(to: URL(fileURLWithPath: root + "/usr/lib/systemd/system/multi-user.target"))
-        let tar = Process()
-        tar.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        tar.arguments = ["tar", "--mtime=@1700000000", "--owner=0", "--group=0", "--sort=name", "-C", root,
-                         "-cf", directory + "/base.tar", "."]
-        try tar.run()
-        tar.waitUntilExit()
+        try retar(directory)
         try """
             package: linux-image-cloud-amd64
             cmdline: [console=ttyS0]
@@ -104,5 +102,92 @@ struct ImageCommandTests {
             #expect(broken.status == 1)
             #expect(broken.standardError.contains("FAILED: slot A verity"), "\(broken.standardError)")
         }
+    }
+
+    /// Every file of a directory (hidden ones included) with its bytes.
+    static func snapshot(_ directory: String) throws -> [String: Data] {
+        var files: [String: Data] = [:]
+        for name in try FileManager.default.contentsOfDirectory(atPath: directory) {
+            files[name] = try Data(contentsOf: URL(fileURLWithPath: directory + "/" + name))
+        }
+        return files
+    }
+
+    /// `-o` is checked before anything runs: a usage error in the first second, naming the fix.
+    @Test(.enabled(if: haveTar, "needs tar"))
+    func anOutputThatCannotBeOneIsAUsageError() async throws {
+        try await withTemporaryDirectory { directory in
+            let manifest = try Self.project(in: directory)
+            try FileManager.default.createDirectory(atPath: directory + "/overlay/etc", withIntermediateDirectories: true)
+            try Data("motd\n".utf8).write(to: URL(fileURLWithPath: directory + "/overlay/etc/motd"))
+            try FileManager.default.createSymbolicLink(atPath: directory + "/via-link", withDestinationPath: "overlay")
+            let withOverlay = directory + "/overlay.yaml"
+            try (try String(contentsOfFile: manifest, encoding: .utf8) + "\noverlays: [overlay]\n")
+                .write(toFile: withOverlay, atomically: true, encoding: .utf8)
+            try Data("a file".utf8).write(to: URL(fileURLWithPath: directory + "/afile"))
+            let cache = ["--cache", directory + "/cache", "--unsigned"]
+            let cases: [(manifest: String, output: String, says: String)] = [
+                (manifest, directory + "/afile", "is an existing file; give a directory"),
+                (manifest, directory + "/afile/sub", "is a file, so -o \(directory)/afile/sub cannot be created"),
+                (manifest, "", "the output directory is empty (-o \"\"); give a directory"),
+                (withOverlay, directory + "/overlay/out", "is inside the overlay overlay"),
+                (withOverlay, directory + "/via-link/out", "is inside the overlay overlay"),
+                (withOverlay, directory + "/overlay", "is inside the overlay overlay"),
+            ]
+            for (manifest, output, says) in cases {
+                let start = ContinuousClock.now
+                let run = await hostimg(["build", manifest, "-o", output] + cache)
+                #expect(run.status == 2, "-o \(output): \(run.standardError)")
+                #expect(run.standardError.contains(says), "-o \(output): \(run.standardError)")
+                #expect(ContinuousClock.now - start < .seconds(5), "-o \(output) is refused before the build runs")
+            }
+            #expect(!FileManager.default.fileExists(atPath: directory + "/overlay/out"), "nothing was created in the overlay")
+            #expect(try String(contentsOfFile: directory + "/afile", encoding: .utf8) == "a file")
+            #expect(await hostimg(["build", withOverlay, "-o", directory + "/out"] + cache).status == 0)
+        }
+    }
+
+    /// A build writes every output under a temporary name and renames them into place only
+    /// when all were written: a bundle that cannot be written leaves the previous image,
+    /// bundle and report as they were.
+    @Test(.enabled(if: haveTar, "needs tar"))
+    func aBundleThatCannotBeWrittenLeavesThePreviousOutputs() async throws {
+        try await withTemporaryDirectory { directory in
+            let manifest = try Self.project(in: directory)
+            let arguments = ["build", manifest, "-o", directory + "/out", "--cache", directory + "/cache", "--unsigned"]
+            #expect(await hostimg(arguments).status == 0)
+            let before = try Self.snapshot(directory + "/out")
+            #expect(before.keys.sorted() == ["cli.bundle", "cli.img", "report.json"])
+            // Another root, so every output of the next build differs.
+            try Data("another\n".utf8).write(to: URL(fileURLWithPath: directory + "/root/etc/hostname"))
+            try Self.retar(directory)
+
+            let noSpace = PathFaultSystemCalls(matching: "cli.bundle", failing: .writes, errno: ENOSPC)
+            let failed = await SystemIO.$calls.withValue(noSpace) { await hostimg(arguments) }
+            #expect(failed.status == 1)
+            #expect(failed.standardError.contains("bundle"), "\(failed.standardError)")
+            #expect(noSpace.faults > 0)
+            #expect(try Self.snapshot(directory + "/out") == before, "the previous outputs, and no temporary file")
+
+            let noRename = PathFaultSystemCalls(matching: "/out/cli.img", failing: .renames, errno: EIO, limit: 1)
+            let unrenamed = await SystemIO.$calls.withValue(noRename) { await hostimg(arguments) }
+            #expect(unrenamed.status == 1, "\(unrenamed.standardError)")
+            #expect(try Self.snapshot(directory + "/out") == before)
+
+            #expect(await hostimg(arguments).status == 0)
+            let after = try Self.snapshot(directory + "/out")
+            #expect(after.keys.sorted() == before.keys.sorted())
+            #expect(after["cli.img"] != before["cli.img"] && after["cli.bundle"] != before["cli.bundle"])
+        }
+    }
+
+    /// `DIRECTORY/root` as `DIRECTORY/base.tar`, deterministic.
+    static func retar(_ directory: String) throws {
+        let tar = Process()
+        tar.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        tar.arguments = ["tar", "--mtime=@1700000000", "--owner=0", "--group=0", "--sort=name", "-C", directory + "/root",
+                         "-cf", directory + "/base.tar", "."]
+        try tar.run()
+        tar.waitUntilExit()
     }
 }

@@ -1,6 +1,7 @@
 import ByteCodec
 import Foundation
 import GPT
+import Slots
 import Testing
 import TestSupport
 
@@ -83,6 +84,17 @@ import TestSupport
         table[5].partition.type = PartitionType.linuxData
         let error = try #require(throws: InitError.self) { try SlotFinder.match(table, rootHash: hashB, device: "/dev/nvme0n1") }
         #expect(error.description.contains("partition 6 has the verity PARTUUID"), "\(error)")
+    }
+
+    /// An image built --unsigned types its verity-sig partitions as unsigned until `hostimg
+    /// sign`; an initrd without a certificate still boots its slot.
+    @Test func findsAnUnsignedSlot() throws {
+        var table = hostimgTable(slotB: hashB)
+        table[3].partition.type = Slot.unsignedSignatureType
+        table[6].partition.type = Slot.unsignedSignatureType
+        let found = try #require(try SlotFinder.match(table, rootHash: hashA, device: "/dev/vda"))
+        #expect([found.root.number, found.verity.number, found.signature.number] as [Int] == [2, 3, 4])
+        #expect(SlotTable(table).slots.map(\.signature.number) == [4, 7])
     }
 
     @Test func theSignatureMustBeUniqueAndLabelledLikeTheRoot() throws {

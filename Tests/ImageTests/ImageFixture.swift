@@ -2,6 +2,7 @@ import ContentStore
 import Crypto
 import FileTree
 import Foundation
+import Bundle
 import BuildPipeline
 import Manifests
 import TestSupport
@@ -115,5 +116,31 @@ enum UpdateBundleProbe {
             offset += 512 + (size + 511) / 512 * 512
         }
         throw NotFound()
+    }
+}
+
+extension UpdateBundleProbe {
+    /// Every payload of `bundle`, decompressed into `directory` (one file per role), in
+    /// manifest order.
+    static func payloads(of bundle: String, into directory: String) throws -> [(role: String, path: String)] {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let reader = try UpdateBundle.Reader(path: bundle)
+        return try reader.manifest.payloads.map { info in
+            let path = directory + "/" + info.role.rawValue
+            var bytes: [UInt8] = []
+            try reader.streamPayload(role: info.role) { bytes.append(contentsOf: $0) }
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            return (info.role.rawValue, path)
+        }
+    }
+
+    /// An unsigned bundle of `payloads`, with the files of `replacing` (role: path) instead.
+    static func write(_ bundle: String, rootHash: String, payloads: [(role: String, path: String)],
+                      replacing: [String: String] = [:]) throws {
+        let sources = try payloads.map { role, path in
+            try UpdateBundle.PayloadSource.wholeFile(role: UpdateBundle.PayloadRole(rawValue: role), path: replacing[role] ?? path)
+        }
+        try UpdateBundle.write(to: bundle, name: "test", version: "1.0", rootHash: rootHash, payloads: sources,
+                               signer: nil, mtime: 1_700_000_000)
     }
 }

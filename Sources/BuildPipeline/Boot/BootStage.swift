@@ -57,8 +57,10 @@ enum BootStage {
     static let moduleList = "/usr/lib/hostimg/modules"
     static let certificate = "/usr/lib/hostimg/verity.crt"
 
+    /// Writes the initrd, the kernel and the command line under their temporary names in
+    /// `outputs`; the files returned name the final paths.
     static func build(_ input: BootInput, tree: FileTree, store: ContentStore, rootHash: String,
-                      certificate: Certificate?, output: String, epoch: Int64) throws -> BootFiles {
+                      certificate: Certificate?, output: String, outputs: StagedOutputs, epoch: Int64) throws -> BootFiles {
         var builder = InitrdBuilder(tree: tree, store: store)
         for directory in ["/dev", "/proc", "/sys", "/run", "/sysroot", "/tmp", "/usr/bin", "/usr/sbin", "/usr/lib", "/usr/lib64"] {
             builder.addDirectory(directory)
@@ -80,16 +82,16 @@ enum BootStage {
             if tree.resolve("/etc/mke2fs.conf") != nil { try builder.addFromTree("/etc/mke2fs.conf") }
         }
         let initrdPath = output + "/" + BootFiles.initrdName
-        let summary = try builder.write(to: initrdPath, mtime: epoch)
+        let summary = try builder.write(to: outputs.temporary(for: initrdPath), mtime: epoch)
 
         guard let kernel = tree.resolve(input.vmlinuz), let ref = kernel.node.content else {
             throw BuildError(stage: .boot, "the kernel \(input.vmlinuz) is not a file in the tree")
         }
         let vmlinuzPath = output + "/vmlinuz"
-        try SystemIO.replace(vmlinuzPath, with: try store.read(ref))
+        try outputs.write(vmlinuzPath, bytes: try store.read(ref))
         let commandLine = (["roothash=\(rootHash)"] + input.commandLine).joined(separator: " ")
         let cmdlinePath = output + "/cmdline.txt"
-        try SystemIO.replace(cmdlinePath, with: Array((commandLine + "\n").utf8))
+        try outputs.write(cmdlinePath, bytes: Array((commandLine + "\n").utf8))
         return BootFiles(vmlinuz: vmlinuzPath, initrd: initrdPath, cmdline: cmdlinePath, commandLine: commandLine,
                          kernelVersion: input.kernelVersion, initrdModules: input.modules.map { FileTree.name(of: $0) },
                          initrdLibraries: summary.libraries, initrdBytes: summary.compressedBytes,

@@ -85,11 +85,15 @@ public struct Pipeline {
     }
 
     var buildsImage: Bool { Self.imageStages.contains(options.target) }
+    /// Whether the build writes into `options.output` (the tar or the image, and the report).
+    var writesOutputs: Bool { buildsImage || options.target == .rootfs }
 
     public func run() async throws -> Result {
         let plan = Self.stages(to: options.target)
         let (manifest, kernelFile) = try loadManifest()
-        // Resolved before the long stages run, so a missing key or init fails in the first second.
+        // Checked before the long stages run, as the output directory, the key and the init
+        // are: a wrong one fails in the first second.
+        if writesOutputs { try prepareOutput(manifest) }
         let signer = buildsImage ? try resolveSigner(options.image, manifest: manifest) : nil
         let initProgram = buildsImage && kernelFile?.package != nil ? try locateInit(options.image) : nil
         let store: ContentStore
@@ -99,6 +103,9 @@ public struct Pipeline {
             throw BuildError(stage: .cache, cause: error)
         }
         var state = TreeState(options: options, manifest: manifest, kernelFile: kernelFile, store: store, observer: observer)
+        // Outputs are staged and renamed into place together at the end (`TreeState.finish`):
+        // a build that fails leaves the previous outputs as they were.
+        defer { state.outputs.discard() }
         var runner = StageRunner(observer: observer)
 
         if let tarball = manifest.base?.tarball {
@@ -138,7 +145,8 @@ public struct Pipeline {
         }
         var image = try imageOptions(state, signer: signer)
         image.boot = boot
-        let built = try await ImageBuild(image, observer: observer).run(tree: state.tree, store: state.store, runner: runner)
+        let built = try await ImageBuild(image, observer: observer)
+            .run(tree: state.tree, store: state.store, runner: runner, outputs: state.outputs)
         state.report.disk = built.report
         state.report.boot = built.boot
         // The root file system's size: the EROFS image, as the tar's size is for `rootfs`.
@@ -176,15 +184,14 @@ public struct Pipeline {
         tree.unorderedEntries.reduce(Int64(0)) { max($0, $1.node.mtime) }
     }
 
-    static func writeJSON<T: Encodable>(_ value: T, to path: String) throws {
+    /// `value` as report.json holds it: pretty-printed, sorted keys, a final newline.
+    static func encodeJSON<T: Encodable>(_ value: T, for path: String) throws -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         do {
-            var data = try encoder.encode(value)
-            data.append(0x0A)
-            try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+            return Array(try encoder.encode(value)) + [0x0A]
         } catch {
-            throw BuildError(stage: .report, "cannot write \(path): \(error.localizedDescription)")
+            throw BuildError(stage: .report, "cannot encode \(path): \(error)")
         }
     }
 }

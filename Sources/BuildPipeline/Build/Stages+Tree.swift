@@ -124,7 +124,7 @@ struct RootFSTarStage: BuildStage {
             throw BuildError(stage: .rootfs, "cannot create \(output): \(error.localizedDescription)")
         }
         let tarPath = output + "/rootfs.tar"
-        let summary = try DeterministicTar.write(state.tree, store: state.store, to: tarPath,
+        let summary = try DeterministicTar.write(state.tree, store: state.store, to: state.outputs.temporary(for: tarPath),
                                                  sourceDateEpoch: state.report.sourceDateEpoch)
         state.tarPath = tarPath
         state.report.files = summary.entries

@@ -13,6 +13,8 @@ struct TreeState {
     let kernelFile: KernelFile?
     let store: ContentStore
     let observer: BuildObserver
+    /// The build's outputs, under temporary names until `finish` renames them into place.
+    let outputs = StagedOutputs()
 
     var tree = FileTree()
     var lock: LockFile?
@@ -62,10 +64,17 @@ struct TreeState {
                         lockPath: lockPath)
     }
 
-    /// Writes `report.json` and returns the result.
+    /// Writes `report.json`, renames every output into place and returns the result.
     func finish() throws -> Pipeline.Result {
         let reportPath = options.output + "/report.json"
-        try Pipeline.writeJSON(report, to: reportPath)
+        do {
+            try outputs.write(reportPath, bytes: try Pipeline.encodeJSON(report, for: reportPath))
+            try outputs.commit()
+        } catch let error as BuildError {
+            throw error
+        } catch {
+            throw BuildError(stage: .report, cause: error)
+        }
         return result(reportPath: reportPath)
     }
 }

@@ -1,24 +1,26 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import Bundle
 import ByteCodec
 import DMVerity
 import Foundation
 import GPT
-import Slots
 import Manifests
+import Slots
 import SystemIO
 
 /// `hostimg sign`: the second phase of two-phase signing. An image built with `--unsigned`
-/// gets its verity-sig partition written, its initrd the certificate its init checks the
-/// signature with, and its bundle re-signed, giving the same bytes a one-step signed build
-/// gives (RSA signatures are deterministic; ECDSA ones are not).
+/// gets its verity-sig partition written (and typed as one), its initrd the certificate its
+/// init checks the signature with, and its bundle re-signed, giving the same bytes a one-step
+/// signed build gives (RSA signatures are deterministic; ECDSA ones are not).
 ///
-/// Before signing, the slot's verity tree is checked against the root hash its PARTUUIDs
-/// carry, so a key never vouches for a tree that does not match.
+/// `sign` trusts only bytes it has hashed in the same run: an image slot's root hash is
+/// checked through its verity tree against the root partition and must be the one its
+/// PARTUUIDs carry; a bundle's root hash is checked through its verity payload against its
+/// root payload and must be the one its manifest names. Anything else is refused, naming
+/// both hashes.
+///
+/// Every output is written under a temporary name (`StagedOutputs`) and renamed into place
+/// only when all of them were written: a refusal or a failure leaves the previous files as
+/// they were and no temporary file behind.
 public enum ArtifactSigner {
     public struct Outcome: Sendable, Codable {
         public var path: String
@@ -26,107 +28,104 @@ public enum ArtifactSigner {
         public var action: String
     }
 
+    /// Signs every filled slot of a disk image.
     public static func signImage(_ path: String, identity: SigningIdentity, force: Bool) throws -> [Outcome] {
-        let table: GPT.Table
-        do {
-            table = try GPT.read(path: path)
-        } catch {
-            throw ImageError.input("\(path): \(error)")
-        }
-        var outcomes: [Outcome] = []
-        for slot in SlotTable(table).slots where slot.state == .written {
-            let rootHash = slot.rootHash
-            let file = try SystemIO.File(path: path, flags: O_RDWR)
-            let superBlock = try DMVerity.SuperBlock(decoding: try file.read(count: DMVerity.SuperBlock.size, at: slot.verity.partition.offset))
-            do {
-                try DMVerity.verify(
-                    data: DMVerity.Region(path: path, offset: slot.root.partition.offset,
-                                          length: superBlock.dataBlocks * UInt64(superBlock.dataBlockSize)),
-                    hash: DMVerity.Region(path: path, offset: slot.verity.partition.offset, length: slot.verity.partition.size),
-                    rootHash: rootHash)
-            } catch {
-                throw ImageError.input("\(path): slot \(slot.letter) does not verify, refusing to sign it: \(error)")
-            }
-            let current = try file.read(count: VeritySignature.partitionSize, at: slot.signature.partition.offset)
-            let existing = try VeritySignature.decode(current)
-            if existing != nil, !force {
-                throw ImageError.input("\(path): slot \(slot.letter) is already signed (certificate \(existing?.certificateFingerprint.prefix(16) ?? "")…); pass --force to replace the signature")
-            }
-            let signature = try VeritySignature.sign(rootHash: rootHash, key: identity.key, certificate: identity.certificate)
-            try file.write(try signature.encoded(), at: slot.signature.partition.offset)
-            try file.sync()
-            outcomes.append(Outcome(path: path, rootHash: Hex.encode(rootHash),
-                                    action: existing == nil ? "signed slot \(slot.letter)" : "re-signed slot \(slot.letter)"))
-        }
-        guard !outcomes.isEmpty else { throw ImageError.input("\(path): no filled slot to sign") }
-        return outcomes
+        try staged { outputs in try stageImage(path, identity: identity, force: force, outputs: outputs) }
     }
 
+    /// Signs a bundle: its verity-sig payload, its initrd's certificate and its manifest.
     public static func signBundle(_ path: String, identity: SigningIdentity, force: Bool) throws -> Outcome {
-        let reader = try UpdateBundle.Reader(path: path)
-        if reader.isSigned, !force {
-            throw ImageError.input("\(path) is already signed; pass --force to sign it again")
-        }
-        guard let rootHash = Hex.decode(reader.manifest.rootHash), rootHash.count == 32 else {
-            throw ImageError.input("\(path): the manifest's root hash '\(reader.manifest.rootHash)' is not 64 hex digits")
-        }
-        let signature = try VeritySignature.sign(rootHash: rootHash, key: identity.key, certificate: identity.certificate)
-        var replacing: [UpdateBundle.PayloadRole: [UInt8]] = [.veritySignature: try signature.encoded()]
-        // The initrd's init checks the signature only when it carries the certificate.
-        if reader.manifest.payload(role: .initrd) != nil {
-            var initrd: [UInt8] = []
-            try reader.streamPayload(role: .initrd) { initrd.append(contentsOf: $0) }
-            replacing[.initrd] = try BootStage.certify(initrd: initrd, name: "\(path) (initrd)", certificate: identity.certificate)
-        }
-        _ = try UpdateBundle.resign(bundle: path, output: path, replacing: replacing,
-                                    signer: UpdateBundle.Signer(key: identity.key, certificate: identity.certificate),
-                                    mtime: reader.mtime)
-        return Outcome(path: path, rootHash: reader.manifest.rootHash, action: reader.isSigned ? "re-signed bundle" : "signed bundle")
+        try staged { outputs in try stageBundle(path, identity: identity, force: force, outputs: outputs) }
     }
 
     /// A build output directory: its disk images, then its initrd, then its bundles (so a
-    /// bundle's initrd payload and `initrd.img` get the same bytes), then report.json.
+    /// bundle's initrd payload and `initrd.img` get the same bytes), then report.json, all
+    /// renamed into place together. A bundle must carry the root hash of a slot of the
+    /// directory's image: two files of one build.
     public static func signDirectory(_ directory: String, identity: SigningIdentity, force: Bool) throws -> [Outcome] {
-        let names = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
+        let names = try SystemIO.list(directory).filter { !$0.hasPrefix(".") }
         let images = names.filter { $0.hasSuffix(".img") && $0 != BootFiles.initrdName }
         let bundles = names.filter { $0.hasSuffix(".bundle") }
         guard !images.isEmpty || !bundles.isEmpty else {
             throw ImageError.input("\(directory) holds no .img or .bundle to sign; give a build output directory (hostimg build -o DIR)")
         }
-        var outcomes: [Outcome] = []
-        for image in images {
-            outcomes += try signImage(directory + "/" + image, identity: identity, force: force)
+        return try staged { outputs in
+            var outcomes: [Outcome] = []
+            for image in images {
+                outcomes += try stageImage(directory + "/" + image, identity: identity, force: force, outputs: outputs)
+            }
+            let imageHashes = outcomes.map(\.rootHash)
+            if names.contains(BootFiles.initrdName) {
+                outcomes.append(try stageInitrd(directory + "/" + BootFiles.initrdName, identity: identity, outputs: outputs))
+            }
+            for bundle in bundles {
+                let outcome = try stageBundle(directory + "/" + bundle, identity: identity, force: force, outputs: outputs)
+                if !images.isEmpty, !imageHashes.contains(outcome.rootHash) {
+                    throw ImageError.input("\(directory)/\(bundle) carries root hash \(outcome.rootHash), which no slot of \(images.joined(separator: ", ")) carries (\(imageHashes.joined(separator: ", "))): they are not from one build; rebuild, or sign each file on its own (hostimg sign FILE)")
+                }
+                outcomes.append(outcome)
+            }
+            try stageReport(directory + "/report.json", identity: identity, outputs: outputs)
+            return outcomes
         }
-        if names.contains(BootFiles.initrdName) {
-            outcomes.append(try signInitrd(directory + "/" + BootFiles.initrdName, identity: identity))
-        }
-        for bundle in bundles {
-            outcomes.append(try signBundle(directory + "/" + bundle, identity: identity, force: force))
-        }
-        try updateReport(directory + "/report.json", identity: identity)
-        return outcomes
     }
 
     /// The build output's `initrd.img` with the certificate added, as a signed build writes
     /// it (the bundle's initrd payload gets the same bytes in `signBundle`).
     public static func signInitrd(_ path: String, identity: SigningIdentity) throws -> Outcome {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ImageError.input("cannot read \(path)")
-        }
-        let certified = try BootStage.certify(initrd: [UInt8](data), name: path, certificate: identity.certificate)
-        let changed = certified != [UInt8](data)
-        if changed { try SystemIO.replace(path, with: certified) }
-        return Outcome(path: path, rootHash: "",
-                       action: changed ? "added the certificate to the initrd (its init now checks the root hash signature)" : "the initrd already carries this certificate")
+        try staged { outputs in try stageInitrd(path, identity: identity, outputs: outputs) }
     }
 
     /// After signing, the report in the same directory says who signed.
     public static func updateReport(_ reportPath: String, identity: SigningIdentity) throws {
-        guard let data = FileManager.default.contents(atPath: reportPath) else { return }
-        var report = try JSONDecoder().decode(BuildReport.self, from: data)
+        try staged { outputs in try stageReport(reportPath, identity: identity, outputs: outputs) }
+    }
+
+    /// `body`'s outputs renamed into place when it returns, removed when it throws.
+    static func staged<T>(_ body: (StagedOutputs) throws -> T) throws -> T {
+        let outputs = StagedOutputs()
+        defer { outputs.discard() }
+        let result = try body(outputs)
+        try outputs.commit()
+        return result
+    }
+
+    /// The largest initrd `sign` reads into memory to add the certificate.
+    static let maximumInitrdSize = 1 << 30
+
+    static func stageInitrd(_ path: String, identity: SigningIdentity, outputs: StagedOutputs) throws -> Outcome {
+        let data: [UInt8]
+        do {
+            let size = try SystemIO.status(of: path).size
+            guard size <= UInt64(maximumInitrdSize) else {
+                throw ImageError.input("\(path) has \(Size.describe(size)), more than an initrd hostimg writes (at most \(Size.describe(UInt64(maximumInitrdSize)))); give the build's initrd.img")
+            }
+            data = try SystemIO.readFile(path, limit: maximumInitrdSize)
+        } catch let error as SystemIOError {
+            throw ImageError.input("cannot read the initrd \(path): \(error.reason)")
+        }
+        let certified = try BootStage.certify(initrd: data, name: path, certificate: identity.certificate)
+        let changed = certified != data
+        if changed { try outputs.write(path, bytes: certified) }
+        return Outcome(path: path, rootHash: "",
+                       action: changed ? "added the certificate to the initrd (its init now checks the root hash signature)" : "the initrd already carries this certificate")
+    }
+
+    /// report.json says who signed, how big the (staged) initrd is, and the verity-sig
+    /// partitions' real type; a directory without one is fine.
+    static func stageReport(_ reportPath: String, identity: SigningIdentity, outputs: StagedOutputs) throws {
+        guard SystemIO.exists(reportPath) else { return }
+        let bytes: [UInt8]
+        var report: BuildReport
+        do {
+            bytes = try SystemIO.readFile(reportPath)
+            report = try JSONDecoder().decode(BuildReport.self, from: Data(bytes))
+        } catch {
+            throw ImageError.input("\(reportPath) is not a report.json hostimg wrote (\(error)); remove it or rebuild")
+        }
         if var boot = report.boot {
             boot.verifiesSignature = true
-            let initrd = (reportPath as NSString).deletingLastPathComponent + "/" + BootFiles.initrdName
+            let initrd = outputs.current(SystemIO.directory(of: reportPath) + "/" + BootFiles.initrdName)
             let size = fileSize(initrd)
             if size > 0 { boot.initrdBytes = size }
             report.boot = boot
@@ -135,6 +134,7 @@ public enum ArtifactSigner {
             signed: true, subject: identity.certificate.subject,
             certificateFingerprint: identity.certificate.sha256Fingerprint,
             developmentKey: identity.isDevelopment, source: identity.source)
-        try Pipeline.writeJSON(report, to: reportPath)
+        report.disk?.markSigned()
+        try outputs.write(reportPath, bytes: try Pipeline.encodeJSON(report, for: reportPath))
     }
 }

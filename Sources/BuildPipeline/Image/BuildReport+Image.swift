@@ -4,6 +4,7 @@ import DMVerity
 import EROFS
 import GPT
 import Manifests
+import Slots
 
 extension BuildReport {
     /// The image stage's part of `report.json`: the disk, the slot's root hash, sizes, who
@@ -75,7 +76,7 @@ extension BuildReport {
             diskBytes = table.diskSize
             diskGUID = table.diskGUID.description
             partitions = table.partitions.enumerated().map { index, part in
-                Partition(number: index + 1, label: part.name, type: GPT.PartitionType.name(of: part.type) ?? "unknown",
+                Partition(number: index + 1, label: part.name, type: Self.typeName(part.type),
                           typeGUID: part.type.description, uuid: part.uuid.description, offset: part.offset,
                           size: part.size, readOnly: part.attributes.contains(.readOnly))
             }
@@ -90,6 +91,24 @@ extension BuildReport {
             bundlePayloads = bundle.payloads.map {
                 Payload(role: $0.role.rawValue, size: $0.size, compressedSize: $0.compressedSize, sha256: $0.sha256)
             }
+        }
+    }
+}
+
+extension BuildReport.Image {
+    /// A partition type as report.json names it: systemd-repart's name, or what hostimg's
+    /// own unsigned verity-sig type stands for.
+    static func typeName(_ type: GPT.GUID) -> String {
+        if type == Slot.unsignedSignatureType { return "root-x86-64-verity-sig-unsigned" }
+        return GPT.PartitionType.name(of: type) ?? "unknown"
+    }
+
+    /// After `hostimg sign`: the verity-sig partitions have their real type, as in a build
+    /// signed in one step.
+    mutating func markSigned() {
+        for index in partitions.indices where partitions[index].typeGUID == Slot.unsignedSignatureType.description {
+            partitions[index].typeGUID = Slot.signatureType.description
+            partitions[index].type = Self.typeName(Slot.signatureType)
         }
     }
 }

@@ -15,21 +15,23 @@ import Slots
 import SystemIO
 
 /// What the image stages share: the layout, the temporary disk image they write into, and
-/// each stage's result for the next.
+/// each stage's result for the next. Every output goes to its temporary name in `outputs`;
+/// the caller renames them into place when the whole build succeeded.
 struct ImageState {
     let options: ImageBuild.Options
     let tree: FileTree
     let store: ContentStore
     let observer: BuildObserver
+    let outputs: StagedOutputs
     let ids: ImageLayout.Identifiers
     let parameters: DMVerity.Parameters
     let geometry: ImageLayout.SlotGeometry
     let diskSize: UInt64
     /// Slot A of the planned table: offsets do not depend on the root hash.
     let slot: Slot
+    /// The new disk image, under its temporary name until the outputs are committed.
     let temporary: String
     let disk: SystemIO.File
-    var committed = false
 
     var erofs: EROFS.WriteSummary?
     var verity: DMVerity.FormatResult?
@@ -38,10 +40,12 @@ struct ImageState {
     var bundle: UpdateBundle.Manifest?
 
     /// Plans the layout (not a timed stage: it takes no time) and creates the temporary image.
-    init(options: ImageBuild.Options, tree: FileTree, store: ContentStore, observer: @escaping BuildObserver) throws {
+    init(options: ImageBuild.Options, tree: FileTree, store: ContentStore, outputs: StagedOutputs,
+         observer: @escaping BuildObserver) throws {
         self.options = options
         self.tree = tree
         self.store = store
+        self.outputs = outputs
         self.observer = observer
         ids = ImageLayout.Identifiers(seed: options.seed)
         diskSize = options.diskSize
@@ -58,19 +62,14 @@ struct ImageState {
         } catch {
             throw BuildError(stage: .layout, cause: error)
         }
-        temporary = SystemIO.temporaryPath(for: options.imagePath)
+        temporary = outputs.temporary(for: options.imagePath)
         do {
             disk = try SystemIO.File(path: temporary, flags: O_RDWR | O_CREAT | O_TRUNC)
             try disk.truncate(to: diskSize)
         } catch {
-            unlink(temporary)
+            SystemIO.removeIfPresent(temporary)
             throw BuildError(stage: .layout, cause: error)
         }
-    }
-
-    /// Removes the temporary image unless the disk stage moved it into place.
-    func discard() {
-        if !committed { unlink(temporary) }
     }
 
     var rootHashHex: String { verity.map { Hex.encode($0.rootHash) } ?? "" }
@@ -78,7 +77,8 @@ struct ImageState {
     static func table(_ options: ImageBuild.Options, diskSize: UInt64, geometry: ImageLayout.SlotGeometry,
                       rootHash: [UInt8], ids: ImageLayout.Identifiers) throws -> GPT.Table {
         try ImageLayout.table(diskSize: diskSize, espSize: options.espSize, stateSize: options.stateSize,
-                              slot: geometry, label: options.label, rootHash: rootHash, ids: ids)
+                              slot: geometry, label: options.label, rootHash: rootHash, ids: ids,
+                              signed: options.signer != nil)
     }
 
     func progress(_ stage: StageName) -> @Sendable (UInt64, UInt64) -> Void {
@@ -131,7 +131,8 @@ struct VerityStage: BuildStage {
     }
 }
 
-/// The verity-sig partition: PKCS#7 over the root hash (left zero for an unsigned build).
+/// The verity-sig partition: PKCS#7 over the root hash (left zero for an unsigned build, whose
+/// table types it `Slot.unsignedSignatureType` until `hostimg sign`).
 struct SignStage: BuildStage {
     static let name = StageName.sign
 
@@ -157,13 +158,14 @@ struct BootFilesStage: BuildStage {
         let input = try state.require(state.options.boot, "the kernel", for: Self.name)
         let files = try BootStage.build(input, tree: state.tree, store: state.store, rootHash: state.rootHashHex,
                                         certificate: state.options.signer?.certificate, output: state.options.output,
-                                        epoch: state.options.sourceDateEpoch)
+                                        outputs: state.outputs, epoch: state.options.sourceDateEpoch)
         state.boot = files
         return "kernel \(files.kernelVersion), initrd \(Size.describe(files.initrdBytes)) (\(files.initrdModules.count) modules, \(files.initrdLibraries.count) libraries)"
     }
 }
 
-/// The final GPT (slot A's PARTUUIDs bound to the root hash); the image moves into place.
+/// The final GPT (slot A's PARTUUIDs bound to the root hash), synced; the image moves into
+/// place with the other outputs once the bundle is written too.
 struct DiskStage: BuildStage {
     static let name = StageName.disk
 
@@ -173,14 +175,13 @@ struct DiskStage: BuildStage {
                                          rootHash: verity.rootHash, ids: state.ids)
         try GPT.write(final, to: state.temporary)
         try state.disk.sync()
-        try SystemIO.commit(state.temporary, to: state.options.imagePath)
-        state.committed = true
         state.final = final
         return "\(state.options.imagePath): \(Size.describe(state.diskSize)), \(final.partitions.count) partitions"
     }
 }
 
-/// The signed update bundle, its payloads read back from the finished image.
+/// The signed update bundle, its payloads read back from the finished (still temporary) image
+/// and boot files.
 struct BundleStage: BuildStage {
     static let name = StageName.bundle
 
@@ -188,22 +189,25 @@ struct BundleStage: BuildStage {
         let options = state.options
         let erofs = try state.require(state.erofs, "the EROFS image", for: Self.name)
         let verity = try state.require(state.verity, "the root hash", for: Self.name)
-        let image = options.imagePath
+        let image = state.temporary
         let slot = state.slot
+        let outputs = state.outputs
         let payloads = [
             UpdateBundle.PayloadSource(role: .root, path: image, offset: slot.root.partition.offset, length: erofs.imageBytes),
             UpdateBundle.PayloadSource(role: .verity, path: image, offset: slot.verity.partition.offset, length: verity.hashBytes),
             UpdateBundle.PayloadSource(role: .veritySignature, path: image, offset: slot.signature.partition.offset,
                                        length: UInt64(VeritySignature.partitionSize)),
         ] + (state.boot.map { files in
-            [(UpdateBundle.PayloadRole.kernel, files.vmlinuz), (.initrd, files.initrd), (.commandLine, files.cmdline)].map { role, path in
-                UpdateBundle.PayloadSource(role: role, path: path, offset: 0, length: fileSize(path))
+            [(UpdateBundle.PayloadRole.kernel, files.vmlinuz), (.initrd, files.initrd), (.commandLine, files.cmdline)].map { role, final in
+                let path = outputs.current(final)
+                return UpdateBundle.PayloadSource(role: role, path: path, offset: 0, length: fileSize(path))
             }
         } ?? [])
         let signer = options.signer.map { UpdateBundle.Signer(key: $0.key, certificate: $0.certificate) }
+        let bundle = outputs.temporary(for: options.bundlePath)
         state.bundle = try UpdateBundle.write(
-            to: options.bundlePath, name: options.name, version: options.version, rootHash: state.rootHashHex,
+            to: bundle, name: options.name, version: options.version, rootHash: state.rootHashHex,
             payloads: payloads, signer: signer, mtime: options.sourceDateEpoch, progress: state.progress(.bundle))
-        return "\(options.bundlePath): \(Size.describe(fileSize(options.bundlePath)))"
+        return "\(options.bundlePath): \(Size.describe(fileSize(bundle)))"
     }
 }

@@ -20,8 +20,9 @@ import Slots
 /// slot B empty (`disk`) → signed update bundle (`bundle`), each a `BuildStage` in
 /// ImageBuild+Stages.swift.
 ///
-/// Intermediate files live in a work directory inside the output directory and are removed
-/// at the end; the disk image and bundle appear under their final names only when complete.
+/// Every output is written under a temporary name beside its final one (`StagedOutputs`);
+/// the disk image, bundle and boot files appear under their final names only when all are
+/// complete, so a build that fails leaves the previous outputs as they were.
 public struct ImageBuild: Sendable {
     public struct Options: Sendable {
         public var output: String
@@ -83,17 +84,26 @@ public struct ImageBuild: Sendable {
     }
 
     /// Everything is written straight into a temporary disk image (no intermediate copies);
-    /// the image appears under its name only when complete and synced, and the bundle's
-    /// payloads are read back from it.
+    /// the image, bundle and boot files appear under their names only when all of them are
+    /// complete and synced (a failure leaves the previous ones as they were), and the
+    /// bundle's payloads are read back from the temporary image.
     public func run(tree: FileTree, store: ContentStore) async throws -> Result {
-        try await run(tree: tree, store: store, runner: StageRunner(observer: observer))
+        let outputs = StagedOutputs()
+        defer { outputs.discard() }
+        let result = try await run(tree: tree, store: store, runner: StageRunner(observer: observer), outputs: outputs)
+        do {
+            try outputs.commit()
+        } catch {
+            throw BuildError(stage: .bundle, cause: error)
+        }
+        return result
     }
 
-    /// The image stages on the pipeline's runner, so the build has one timer.
-    func run(tree: FileTree, store: ContentStore, runner: StageRunner) async throws -> Result {
+    /// The image stages on the pipeline's runner, so the build has one timer; the outputs
+    /// stay staged in `outputs` for the pipeline to commit with report.json.
+    func run(tree: FileTree, store: ContentStore, runner: StageRunner, outputs: StagedOutputs) async throws -> Result {
         var runner = runner
-        var state = try ImageState(options: options, tree: tree, store: store, observer: observer)
-        defer { state.discard() }
+        var state = try ImageState(options: options, tree: tree, store: store, outputs: outputs, observer: observer)
         try await runner.run(ErofsStage(), on: &state)
         try await runner.run(VerityStage(), on: &state)
         try await runner.run(SignStage(), on: &state)

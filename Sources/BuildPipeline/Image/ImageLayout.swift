@@ -84,10 +84,16 @@ public struct ImageLayout: Sendable {
     }
 
     /// The GPT for a disk whose slot A holds `rootHash` and whose slot B is empty.
+    ///
+    /// An unsigned image (`signed: false`) types its verity-sig partitions
+    /// `Slot.unsignedSignatureType` until `hostimg sign` fills them and switches them to the
+    /// real type; every other byte, their PARTUUIDs included (derived from the real type), is
+    /// what a signed build writes, so signing later gives the signed build's table.
     public static func table(diskSize: UInt64, espSize: UInt64, stateSize: UInt64, slot: SlotGeometry,
-                             label: String, rootHash: [UInt8], ids: Identifiers) throws -> GPT.Table {
+                             label: String, rootHash: [UInt8], ids: Identifiers, signed: Bool = true) throws -> GPT.Table {
         typealias Request = GPT.Layout.Request
         let types = GPT.PartitionType.self
+        let signatureType = signed ? types.rootVeritySignature : Slot.unsignedSignatureType
         let bound = Slot.boundUUIDs(rootHash: rootHash)
         let emptyLabel = Slot.emptyLabel
         let readOnly: GPT.Attributes = [.readOnly]
@@ -95,13 +101,13 @@ public struct ImageLayout: Sendable {
             Request(name: "esp", type: types.esp, uuid: try ids.partition(types.esp), size: espSize, attributes: []),
             Request(name: label, type: types.root, uuid: bound.root, size: slot.rootSize, attributes: readOnly),
             Request(name: label, type: types.rootVerity, uuid: bound.verity, size: slot.veritySize, attributes: readOnly),
-            Request(name: label, type: types.rootVeritySignature, uuid: try ids.partition(types.rootVeritySignature),
+            Request(name: label, type: signatureType, uuid: try ids.partition(types.rootVeritySignature),
                     size: slot.signatureSize, attributes: readOnly),
             Request(name: emptyLabel, type: types.root, uuid: try ids.partition(types.root, index: 1),
                     size: slot.rootSize, attributes: readOnly),
             Request(name: emptyLabel, type: types.rootVerity, uuid: try ids.partition(types.rootVerity, index: 1),
                     size: slot.veritySize, attributes: readOnly),
-            Request(name: emptyLabel, type: types.rootVeritySignature,
+            Request(name: emptyLabel, type: signatureType,
                     uuid: try ids.partition(types.rootVeritySignature, index: 1), size: slot.signatureSize, attributes: readOnly),
             Request(name: "state", type: types.variableData, uuid: try ids.partition(types.variableData),
                     size: stateSize, attributes: []),
