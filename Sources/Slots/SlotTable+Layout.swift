@@ -32,7 +32,7 @@ extension SlotTable {
         var problems = overlaps()
         let roots = partitions.filter { $0.partition.type == Slot.rootType }.count
         let verities = partitions.filter { $0.partition.type == Slot.verityType }.count
-        let signatures = partitions.filter { $0.partition.type == Slot.signatureType }.count
+        let signatures = partitions.filter { Slot.isSignatureType($0.partition.type) }.count
         if roots != verities || verities != signatures {
             problems.append(LayoutProblem(
                 rule: .unpaired,

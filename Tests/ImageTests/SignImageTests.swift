@@ -60,7 +60,10 @@ import TestSupport
             let error = try #require(throws: ImageError.self) {
                 try ArtifactSigner.signBundle(bundle, identity: ImageFixture.identity.0, force: false)
             }
-            #expect("\(error)".contains("what the tree does not cover cannot be signed"), "\(error)")
+            // Too many blocks for 64 bits is refused when the superblock is decoded; a size
+            // that fits but is not the root payload's, when it is compared with it.
+            let text = "\(error)"
+            #expect(text.contains("what the tree does not cover cannot be signed") || text.contains("do not fit in 64 bits"), "\(text)")
         }
     }
 

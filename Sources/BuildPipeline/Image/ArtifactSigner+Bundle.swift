@@ -65,7 +65,8 @@ extension ArtifactSigner {
         } catch {
             throw ImageError.input("\(path): the verity payload does not start with a dm-verity superblock (\(error)); rebuild the bundle")
         }
-        guard let covered = dataBytes(of: superBlock), covered == rootBytes else {
+        // Decoding refused a data size that overflows, so `dataBytes` is exact here.
+        guard superBlock.dataBytes == rootBytes else {
             throw ImageError.input("\(path): the verity payload's superblock describes \(superBlock.dataBlocks) blocks of \(superBlock.dataBlockSize) bytes, but the root payload has \(rootBytes) bytes: what the tree does not cover cannot be signed; rebuild the bundle")
         }
         do {
@@ -76,15 +77,6 @@ extension ArtifactSigner {
         } catch {
             throw ImageError.input("\(path): the verity payload does not match the root payload, refusing to sign: \(error)")
         }
-    }
-
-    /// The bytes of data a superblock describes, nil when `data_blocks × data_block_size`
-    /// overflows (the superblock is untrusted input).
-    // TODO: issue 12: the readers side adds an overflow-checked data size to DMVerity
-    // (DMVerity.SuperBlock) for verify and sign; call it here once it is in this tree.
-    static func dataBytes(of superBlock: DMVerity.SuperBlock) -> UInt64? {
-        let (bytes, overflow) = superBlock.dataBlocks.multipliedReportingOverflow(by: UInt64(superBlock.dataBlockSize))
-        return overflow ? nil : bytes
     }
 
     /// The bundle's command line (when it has one) must boot the root hash being signed.
