@@ -43,7 +43,7 @@ let package = Package(
         .systemLibrary(name: "CKmod", pkgConfig: "libkmod", providers: [.apt(["libkmod-dev"])]),
         .target(name: "Archive", dependencies: ["CArchive"]),
         .target(name: "Zstd", dependencies: ["CZstd"]),
-        .target(name: "Crypto", dependencies: ["COpenSSL", "ByteCodec"]),
+        .target(name: "Crypto", dependencies: ["COpenSSL", "ByteCodec", "SystemIO"]),
         .target(name: "KernelModules", dependencies: ["CKmod"]),
         .target(name: "EditDistance"),
         // The system layer: every file, block-device and kernel call of the package goes through

@@ -1,4 +1,5 @@
 internal import COpenSSL
+import SystemIO
 
 /// An OpenSSL memory BIO owned by one Swift value: the way bytes go into and out of the
 /// PEM/DER and PKCS#7 functions without touching the file system.
@@ -24,9 +25,21 @@ struct MemoryBIO: ~Copyable {
         pointer = bio
     }
 
-    /// A BIO reading a file; OpenSSL reports a missing file with the system error text.
-    init(readingFile path: String) throws {
-        pointer = try openSSLCheck(BIO_new_file(path, "rb"), "open \(path)")
+    /// A BIO holding a key or certificate file's bytes. The file is read through SystemIO's
+    /// reader open: a FIFO, socket or directory is refused instead of blocking (a key path is
+    /// input, like an image), and at most `limit` bytes are read.
+    init(readingFile path: String, limit: Int = 1 << 20) throws {
+        let bytes: [UInt8]
+        do {
+            let file = try SystemIO.File.openForReading(path, kind: .regularFile)
+            bytes = try file.readToEnd(limit: limit + 1)
+        } catch {
+            throw CryptoError.invalidArgument("\(error)")
+        }
+        guard bytes.count <= limit else {
+            throw CryptoError.invalidArgument("\(path) is larger than \(limit) bytes; a PEM key or certificate is a few KiB")
+        }
+        try self.init(bytes)
     }
 
     /// Everything written to the BIO so far.
