@@ -7,7 +7,7 @@ APT_PACKAGES := pkg-config libarchive-dev libzstd-dev libssl-dev libkmod-dev \
 	sbsigntool qemu-system-x86 ovmf systemd-boot-efi zstd xz-utils openssl python3-yaml
 HOSTIMG := .build/debug/hostimg
 
-.PHONY: all deps build demo test e2e bench clean
+.PHONY: all deps build demo test e2e bench clean fuzz fuzz-build fuzz-ci
 
 all: build
 
@@ -53,6 +53,45 @@ bench: deps
 	scripts/bench-rootfs.sh manifests/qemu-dev.yaml
 	scripts/bench-image.sh manifests/qemu-dev.yaml
 	scripts/bench-boot.sh manifests/qemu-dev.yaml
+
+# Coverage-guided fuzzing of every reader of an artefact a host receives (libFuzzer, with
+# AddressSanitizer; Sources/ReaderFuzzing): each reader runs FUZZ_SECONDS (5 minutes unless
+# overridden), its corpus in $(FUZZ_WORK)/READER/corpus seeded from Tests/Fuzz/READER/seeds
+# and the crashes kept in Tests/Fuzz/READER/crashes. The last cov/ft line and libFuzzer's
+# final stats are printed per reader. A crash fails the target; its input is in
+# $(FUZZ_WORK)/READER/crashes: copy it to Tests/Fuzz/READER/crashes (FuzzRegressionTests
+# replays it), reproduce it with `.build/debug/fuzz-READER FILE`, fix the reader.
+FUZZ_SECONDS ?= 300
+FUZZ_READERS ?= gpt erofs verity verity-sig bundle
+FUZZ_BUILD ?= .build-fuzz
+FUZZ_WORK ?= .fuzz
+FUZZ_FLAGS := -c release --scratch-path $(FUZZ_BUILD) -Xswiftc -sanitize=fuzzer,address -Xswiftc -DHOSTIMG_FUZZING
+
+fuzz-build: deps
+	@for r in $(FUZZ_READERS); do $(SWIFT) build $(FUZZ_FLAGS) --product fuzz-$$r || exit 1; done
+
+fuzz: fuzz-build
+	@for r in $(FUZZ_READERS); do \
+		mkdir -p $(FUZZ_WORK)/$$r/corpus $(FUZZ_WORK)/$$r/crashes; \
+		known=$$([ -d Tests/Fuzz/$$r/crashes ] && echo Tests/Fuzz/$$r/crashes); \
+		echo "fuzz-$$r: $(FUZZ_SECONDS) s"; \
+		SWIFT_BACKTRACE=enable=no HOSTIMG_FUZZ_CERT=Tests/Fuzz/certificate.pem \
+			LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/Fuzz/lsan.supp \
+			$(FUZZ_BUILD)/release/fuzz-$$r $(FUZZ_WORK)/$$r/corpus Tests/Fuzz/$$r/seeds $$known \
+			-max_total_time=$(FUZZ_SECONDS) -timeout=30 -rss_limit_mb=2048 -print_final_stats=1 \
+			-artifact_prefix=$(FUZZ_WORK)/$$r/crashes/ > $(FUZZ_WORK)/$$r/log 2>&1; \
+		status=$$?; \
+		grep -E '^#[0-9]+' $(FUZZ_WORK)/$$r/log | grep 'cov:' | tail -1; \
+		grep -E '^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)' $(FUZZ_WORK)/$$r/log; \
+		echo "corpus: $$(ls $(FUZZ_WORK)/$$r/corpus | wc -l) files"; \
+		if [ $$status -ne 0 ]; then \
+			echo "fuzz-$$r FAILED (status $$status): $(FUZZ_WORK)/$$r/log, input in $(FUZZ_WORK)/$$r/crashes/"; exit 1; \
+		fi; \
+	done
+
+# The brief run CI makes: every reader for 25 seconds.
+fuzz-ci:
+	$(MAKE) fuzz FUZZ_SECONDS=25
 
 clean:
 	rm -rf .build

@@ -88,6 +88,19 @@ let package = Package(
             dependencies: ["Manifests", .product(name: "Yams", package: "Yams")]
         ),
 
+        // `make fuzz`: coverage-guided fuzzing (libFuzzer) of every reader of an artefact a
+        // host receives, one executable per reader over one harness; built normally, each
+        // replays files and writes the seed corpus.
+        .target(
+            name: "ReaderFuzzing",
+            dependencies: ["BuildPipeline", "Bundle", "ByteCodec", "ContentStore", "Crypto", "DMVerity", "EROFS", "FileTree", "GPT", "Slots", "SystemIO"]
+        ),
+        .executableTarget(name: "fuzz-gpt", dependencies: ["ReaderFuzzing"]),
+        .executableTarget(name: "fuzz-erofs", dependencies: ["ReaderFuzzing"]),
+        .executableTarget(name: "fuzz-verity", dependencies: ["ReaderFuzzing"]),
+        .executableTarget(name: "fuzz-verity-sig", dependencies: ["ReaderFuzzing"]),
+        .executableTarget(name: "fuzz-bundle", dependencies: ["ReaderFuzzing"]),
+
         .testTarget(name: "ManifestsTests", dependencies: ["Manifests", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "HostImgCLITests", dependencies: ["HostImgCLI", "Manifests", "BuildPipeline", "SystemIO", "TestSupport"]),
         // The module graph against the layers of docs/architecture.md.
@@ -116,6 +129,8 @@ let package = Package(
         .testTarget(name: "BundleTests", dependencies: ["Bundle", "Crypto", "Zstd", "Archive", "TestSupport"]),
         // The image stage end to end on a synthetic tree: upstream tools check every part.
         .testTarget(name: "ImageTests", dependencies: ["BuildPipeline", "Manifests", "Slots", "Crypto", "FileTree", "ContentStore", "GPT", "ELF", "ByteCodec", "Bundle", "SystemIO", "TestSupport"]),
+        // Every crash the fuzzers ever found, and the seeds, replayed (Tests/Fuzz/READER/...).
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["ReaderFuzzing"]),
         // `make e2e`: the stages against Debian's mirror, chroot, QEMU. Skipped without
         // HOSTIMG_NETWORK_TESTS=1.
         .testTarget(name: "EndToEndTests", dependencies: ["BuildPipeline", "Manifests", "Debian", "ELF", "EROFS", "FileTree", "ContentStore", "Crypto", "Drivers", "RootFS", "TestSupport"]),

@@ -6,7 +6,7 @@ import ArgumentParser
 /// | code | meaning |
 /// | --- | --- |
 /// | 0 | success; for `lint`: no errors (warnings alone pass unless `--strict`; notes never fail) |
-/// | 1 | `lint` found problems that fail the run |
+/// | 1 | `lint` found problems that fail the run; `verify` found a part that fails; `inspect` found the input corrupt |
 /// | 2 | the command could not run: bad usage, a path that does not exist or cannot be read |
 /// | 3 | the command exists but is not implemented yet |
 ///

@@ -10,12 +10,17 @@ extension HostImg {
         static let configuration = CommandConfiguration(
             abstract: "Check a disk image or an update bundle the way a host would.",
             discussion: """
-                For a disk image: the GPT (both headers, CRCs, DPS partition types), then for \
-                each filled slot the dm-verity tree against the root hash its PARTUUIDs carry \
-                (every data and hash block is read), the EROFS superblock, and the verity \
-                signature. For an update bundle: the manifest signature first (as a host \
-                does, nothing else is trusted if it fails), then the size and SHA-256 of every \
-                payload, and the verity signature it carries.
+                For a disk image: the GPT (both headers, CRCs, no overlapping partitions), the \
+                slot layout (two slots, each root, verity and verity-sig adjacent and in order, \
+                one geometry, one label per slot), then for each filled slot the verity \
+                superblock against its partitions, the dm-verity tree against the root hash its \
+                PARTUUIDs carry (every data and hash block is read), the EROFS superblock, and \
+                the verity signature. An image with no filled slot fails. For an update \
+                bundle: the archive (the members the manifest lists, the end-of-archive marker, \
+                nothing after it), the manifest signature (as a host does, nothing else is \
+                trusted if it fails), the size and SHA-256 of every payload, the verity tree \
+                against the root payload and the manifest's root hash, and the verity \
+                signature it carries.
 
                 Signatures are checked against --cert; without it they are reported as \
                 unchecked (not failed). Nothing is mounted or written.

@@ -15,6 +15,7 @@ struct LayerRules {
     static let documented = LayerRules(
         layers: [
             ("test helpers", ["TestSupport"]),
+            ("fuzzing", ["ReaderFuzzing", "fuzz-gpt", "fuzz-erofs", "fuzz-verity", "fuzz-verity-sig", "fuzz-bundle"]),
             ("executables", ["hostimg", "hostimg-init", "hostimg-bench"]),
             ("commands", ["HostImgCLI"]),
             ("build side", ["BuildPipeline", "Manifests", "Repository", "RootFS", "Configure", "Prune", "Drivers", "Debian"]),
