@@ -12,8 +12,8 @@ extension DMVerity.StreamVerifier {
         var blockSize: Int { geometry.hashBlockSize }
         /// Bytes of the stream so far, the superblock's included.
         var received = UInt64(DMVerity.SuperBlock.size)
-        /// The block being filled; block 0 is the superblock block, whose rest is padding.
-        var block: [UInt8]
+        /// Whole blocks from the stream; block 0 is the superblock block, whose rest is padding.
+        var filler: DMVerity.BlockFiller
         var blockNumber: UInt64 = 0
         /// The level being received (the top first, level 0 last) and the block in it.
         var levelIndex: Int
@@ -50,8 +50,7 @@ extension DMVerity.StreamVerifier {
             hasher = try DMVerity.hashing { try SaltedBlockHasher(salt: salt) }
             rootHash = verifier.rootHash
             name = verifier.hashName
-            block = verifier.header
-            block.reserveCapacity(geometry.hashBlockSize)
+            filler = DMVerity.BlockFiller(size: geometry.hashBlockSize, starting: verifier.header)
             levelIndex = geometry.levels.count - 1
         }
 
@@ -60,21 +59,12 @@ extension DMVerity.StreamVerifier {
             guard !overflow, end <= geometry.hashDeviceBytes else {
                 throw DMVerityError.hashRegionTooSmall(path: name, length: geometry.hashDeviceBytes, needed: end)
             }
-            var offset = 0
-            while offset < bytes.count {
-                let take = min(blockSize - block.count, bytes.count - offset)
-                block += bytes[offset..<(offset + take)]
-                offset += take
-                if block.count == blockSize {
-                    try finishBlock()
-                    block.removeAll(keepingCapacity: true)
-                }
-            }
+            try filler.feed(bytes) { try finishBlock($0) }
             received = end
         }
 
         /// A whole hash block: against the root hash (the top) or its digest in the level above.
-        private func finishBlock() throws {
+        private func finishBlock(_ block: [UInt8]) throws {
             defer { blockNumber += 1 }
             guard blockNumber > 0, levelIndex >= 0 else { return }
             let level = geometry.levels[levelIndex]
@@ -116,7 +106,7 @@ extension DMVerity.StreamVerifier {
         let dataBytes: UInt64
         let dataBlockSize: Int
         var received: UInt64 = 0
-        var block: [UInt8] = []
+        var filler: DMVerity.BlockFiller
         /// Digests of the level-0 block being filled, and the next data block's index.
         var level0: [UInt8] = []
         var nextBlock: UInt64 = 0
@@ -125,7 +115,7 @@ extension DMVerity.StreamVerifier {
             self.hash = hash
             dataBlockSize = Int(hash.superBlock.dataBlockSize)
             dataBytes = hash.superBlock.dataBytes
-            block.reserveCapacity(dataBlockSize)
+            filler = DMVerity.BlockFiller(size: dataBlockSize)
         }
 
         func consume(_ bytes: UnsafeRawBufferPointer, name: String) throws {
@@ -136,20 +126,11 @@ extension DMVerity.StreamVerifier {
                     path: hash.name, offset: 0, field: field.name, fieldOffset: field.offset,
                     problem: "is \(hash.superBlock.dataBlocks), but \(name) goes on past its \(dataBytes) bytes")
             }
-            var offset = 0
-            while offset < bytes.count {
-                let take = min(dataBlockSize - block.count, bytes.count - offset)
-                block += bytes[offset..<(offset + take)]
-                offset += take
-                if block.count == dataBlockSize {
-                    try finishBlock(name: name)
-                    block.removeAll(keepingCapacity: true)
-                }
-            }
+            try filler.feed(bytes) { try finishBlock($0, name: name) }
             received = end
         }
 
-        private func finishBlock(name: String) throws {
+        private func finishBlock(_ block: [UInt8], name: String) throws {
             let digest = try DMVerity.hashing { try hash.hasher.hash(block) }
             nextBlock += 1
             guard !hash.geometry.levels.isEmpty else {
@@ -197,6 +178,32 @@ extension DMVerity.Geometry {
 }
 
 extension DMVerity {
+    /// Turns a stream of chunks of any size into whole blocks of `size` bytes.
+    struct BlockFiller {
+        let size: Int
+        private var block: [UInt8]
+
+        init(size: Int, starting: [UInt8] = []) {
+            self.size = size
+            block = starting
+            block.reserveCapacity(size)
+        }
+
+        /// Appends `bytes`, handing each block that becomes whole to `full`.
+        mutating func feed(_ bytes: UnsafeRawBufferPointer, _ full: ([UInt8]) throws -> Void) throws {
+            var offset = 0
+            while offset < bytes.count {
+                let take = min(size - block.count, bytes.count - offset)
+                block += bytes[offset..<(offset + take)]
+                offset += take
+                if block.count == size {
+                    try full(block)
+                    block.removeAll(keepingCapacity: true)
+                }
+            }
+        }
+    }
+
     /// A level's last block holds a digest past the ones `data_blocks` needs: the block
     /// matched its own digest, so the tree was built for more blocks than the superblock says.
     static func strayDigestError(

@@ -9,8 +9,10 @@ extension GPT {
     /// when the backup could replace it (`GPTError.primaryDamaged` says whether it could),
     /// because a verifier wants to know.
     ///
-    /// Partitions come back in entry order with unused entries skipped; `diskSize` is the
-    /// file size rounded down to whole sectors. `sectorSize` is the LBA size: by default the
+    /// Partitions come back in entry order with unused entries skipped, none sharing a sector
+    /// with another (`.overlap`); `diskSize` is the file size rounded down to whole sectors.
+    /// Only a regular file or a block device is read (a FIFO would block); memory is at most
+    /// two entry arrays of 4096 × 1024 bytes, the largest geometry the header check accepts. `sectorSize` is the LBA size: by default the
     /// device's logical sector size for a block device and 512 for a file.
     public static func read(path: String, sectorSize: UInt64? = nil) throws -> Table {
         let file = try ImageFile(path: path, access: .read)
