@@ -38,15 +38,23 @@ extension EROFS {
     }
 
     static func plan(_ tree: FileTree, options: WriteOptions) throws(EROFSError) -> Plan {
-        let blockSize = EROFS.blockSize
         let entries = tree.entries
+        var (inodes, indexByPath) = try planInodes(entries, options: options)
+        let children = try planNames(entries, tree: tree, inodes: &inodes, indexByPath: indexByPath)
+        planDirectories(&inodes, children: children, indexByPath: indexByPath)
+        let metadataEnd = placeMetadata(&inodes)
+        return try placeData(&inodes, metadataEnd: metadataEnd)
+    }
+
+    /// 1. One inode per path that is not a hard link, in sorted path order (root first).
+    private static func planInodes(_ entries: [(path: String, node: FileTree.Node)], options: WriteOptions)
+        throws(EROFSError) -> (inodes: [PlannedInode], indexByPath: [String: Int])
+    {
         var inodes: [PlannedInode] = []
         inodes.reserveCapacity(entries.count)
         var indexByPath: [String: Int] = [:]
         indexByPath.reserveCapacity(entries.count)
         let mtime = UInt64(bitPattern: options.buildTime)
-
-        // 1. One inode per path that is not a hard link, in sorted path order (root first).
         for (path, node) in entries {
             if case .hardlink = node.kind { continue }
             let type: FileType
@@ -81,8 +89,14 @@ extension EROFS {
             indexByPath[path] = inodes.count
             inodes.append(PlannedInode(path: path, content: content, inode: inode, xattrBody: xattrBody))
         }
+        return (inodes, indexByPath)
+    }
 
-        // 2. Names: every path but the root is a name in its parent directory.
+    /// 2. Names: every path but the root is a name in its parent directory.
+    private static func planNames(_ entries: [(path: String, node: FileTree.Node)], tree: FileTree,
+                                  inodes: inout [PlannedInode], indexByPath: [String: Int])
+        throws(EROFSError) -> [[(name: [UInt8], target: Int)]]
+    {
         var children = [[(name: [UInt8], target: Int)]](repeating: [], count: inodes.count)
         for (path, node) in entries where path != "/" {
             let name = Array(FileTree.name(of: path).utf8)
@@ -106,8 +120,13 @@ extension EROFS {
                 inodes[target].inode.nlink += 1
             }
         }
+        return children
+    }
 
-        // 3. Directory contents, sizes, inode versions.
+    /// 3. Directory contents, sizes, inode versions.
+    private static func planDirectories(_ inodes: inout [PlannedInode], children: [[(name: [UInt8], target: Int)]],
+                                        indexByPath: [String: Int]) {
+        let blockSize = EROFS.blockSize
         for index in inodes.indices {
             if inodes[index].inode.fileType == .directory {
                 let parentPath = FileTree.parent(of: inodes[index].path)
@@ -124,8 +143,12 @@ extension EROFS {
             inodes[index].inode.extended = i.uid > UInt16.max || i.gid > UInt16.max
                 || i.size > UInt32.max || i.nlink > UInt16.max
         }
+    }
 
-        // 4. Metadata area: inodes at 32-byte slots right after the superblock.
+    /// 4. Metadata area: inodes at 32-byte slots right after the superblock. Returns the
+    /// byte offset where the metadata ends.
+    private static func placeMetadata(_ inodes: inout [PlannedInode]) -> Int {
+        let blockSize = EROFS.blockSize
         var cursor = superBlockOffset + SuperBlock.size
         for index in inodes.indices {
             cursor = alignUp(cursor, inodeSlotSize)
@@ -158,8 +181,12 @@ extension EROFS {
             }
             cursor += header + (inline ? tail : 0)
         }
+        return cursor
+    }
 
-        // 5. Data area: blocks in nid order after the metadata.
+    /// 5. Data area: blocks in nid order after the metadata.
+    private static func placeData(_ inodes: inout [PlannedInode], metadataEnd cursor: Int) throws(EROFSError) -> Plan {
+        let blockSize = EROFS.blockSize
         let metadataBlocks = UInt64(alignUp(cursor, blockSize) / blockSize)
         var next = metadataBlocks
         var dataBytes: UInt64 = 0
