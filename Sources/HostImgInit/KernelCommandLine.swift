@@ -27,11 +27,11 @@ public struct BootOptions: Sendable, Equatable {
         guard let hash = commandLine.value("roothash") else {
             throw InitError.commandLine("roothash= is missing; it must be the 64 hex digits of the slot's dm-verity root hash")
         }
-        let lower = hash.lowercased()
-        guard lower.utf8.count == 64, lower.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) else {
+        // One rule for what a root hash on the command line is: the slot model's.
+        guard let bytes = RunningSlot.decodeRootHash(hash) else {
             throw InitError.commandLine("roothash=\(hash) is not 64 hex digits (a SHA-256 dm-verity root hash)")
         }
-        rootHash = lower
+        rootHash = Hex.encode(bytes)
         if let path = commandLine.value("hostimg.init") {
             guard path.hasPrefix("/") else {
                 throw InitError.commandLine("hostimg.init=\(path) is not an absolute path (e.g. /sbin/init)")
