@@ -35,6 +35,15 @@ let package = Package(
         ),
         // The A/B slot model: a slot's three partitions, pairing, the running slot, states.
         .target(name: "Slots", dependencies: ["GPT", "ByteCodec"]),
+        // BLS boot-entry names and their boot counters (NAME+LEFT-DONE.efi).
+        .target(name: "BootEntries"),
+        // The on-host agent: health gate and blessing (issue 13); the switch comes in issue 15.
+        // Swift standard library + Glibc only, like the init: it runs on every host.
+        .target(name: "Agent", dependencies: ["Slots", "BootEntries", "SystemIO", "ByteCodec"]),
+        .executableTarget(
+            name: "hostimg-agent", dependencies: ["Agent"],
+            linkerSettings: [.unsafeFlags(["-static-stdlib", "-Xlinker", "--strip-all", "-Xlinker", "--gc-sections"])]
+        ),
 
         // System libraries: each enters once, through one Swift module that exposes no C types.
         .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
@@ -106,6 +115,8 @@ let package = Package(
         // The module graph against the layers of docs/architecture.md.
         .testTarget(name: "ArchitectureTests"),
         .testTarget(name: "SlotsTests", dependencies: ["Slots", "GPT", "TestSupport"]),
+        .testTarget(name: "BootEntriesTests", dependencies: ["BootEntries"]),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "SystemIO", "ByteCodec", "TestSupport"]),
         // Helpers shared by the test targets: running upstream tools, scratch directories.
         .target(name: "TestSupport", dependencies: ["SystemIO"], path: "Tests/TestSupport"),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "Zstd", "TestSupport"]),

@@ -98,21 +98,8 @@ extension UpdateBundle.Manifest {
         return Array(json.utf8)
     }
 
-    /// A JSON string (RFC 8259): quote, backslash and control characters escaped, everything
-    /// else as UTF-8.
-    static func quoted(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case _ where scalar.value < 0x20:
-                result += "\\u" + Hex.encode(scalar.value, digits: 4)
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result + "\""
-    }
+    /// A JSON string (RFC 8259), as every Foundation-free JSON of the package writes it.
+    static func quoted(_ text: String) -> String { JSONString.quote(text) }
 }
 
 // MARK: - Decoding and validation

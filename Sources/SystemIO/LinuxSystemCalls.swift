@@ -93,6 +93,42 @@ public struct LinuxSystemCalls: SystemCalls {
         return names
     }
 
+    public func pipe() throws(Errno) -> (read: Int32, write: Int32) {
+        var ends: [Int32] = [-1, -1]
+        _ = try check(0, failed: Glibc.pipe(&ends) != 0)
+        // Close-on-exec, so only the child that is handed an end (dup2 onto 1 and 2) has it.
+        _ = fcntl(ends[0], F_SETFD, FD_CLOEXEC)
+        _ = fcntl(ends[1], F_SETFD, FD_CLOEXEC)
+        return (ends[0], ends[1])
+    }
+
+    public func spawn(_ path: String, arguments: [String], environment: [String], output: Int32?) throws(Errno) -> Int32 {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        if let output {
+            posix_spawn_file_actions_adddup2(&actions, output, 1)
+            posix_spawn_file_actions_adddup2(&actions, output, 2)
+        }
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        var envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup($0) } + [nil]
+        defer {
+            for pointer in argv { free(pointer) }
+            for pointer in envp { free(pointer) }
+        }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, path, &actions, nil, &argv, &envp)
+        if result != 0 { throw Errno(result) }
+        return pid
+    }
+
+    public func wait(_ pid: Int32) throws(Errno) -> Int32 {
+        var status: Int32 = 0
+        _ = try check(0, failed: waitpid(pid, &status, 0) < 0)
+        return status
+    }
+
     public func mknod(_ path: String, _ mode: mode_t, _ device: DeviceNumber) throws(Errno) {
         let number = dev_t(hostimg_makedev(device.major, device.minor))
         _ = try check(0, failed: Glibc.mknod(path, mode, number) != 0)

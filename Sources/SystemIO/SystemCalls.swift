@@ -31,6 +31,16 @@ public protocol SystemCalls: Sendable {
     /// statfs(2)'s `f_type` (RAMFS_MAGIC, TMPFS_MAGIC...).
     func filesystemType(_ path: String) throws(Errno) -> UInt64
 
+    // Processes
+    /// pipe2(2) with O_CLOEXEC: (read end, write end).
+    func pipe() throws(Errno) -> (read: Int32, write: Int32)
+    /// posix_spawn(3) of `path` (no PATH search) with `arguments` (argv[0] included) and
+    /// `environment`; the child's stdin is /dev/null and, when `output` is given, its stdout
+    /// and stderr are that descriptor.
+    func spawn(_ path: String, arguments: [String], environment: [String], output: Int32?) throws(Errno) -> Int32
+    /// waitpid(2) for `pid`: its raw wait status.
+    func wait(_ pid: Int32) throws(Errno) -> Int32
+
     // Block devices (<linux/fs.h>)
     /// BLKGETSIZE64: the device's size in bytes.
     func blockDeviceSize(_ fd: Int32) throws(Errno) -> UInt64

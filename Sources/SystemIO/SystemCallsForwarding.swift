@@ -44,6 +44,14 @@ extension SystemCallsForwarding {
 
     public func listDirectory(_ path: String) throws(Errno) -> [String] { try base.listDirectory(path) }
 
+    public func pipe() throws(Errno) -> (read: Int32, write: Int32) { try base.pipe() }
+
+    public func spawn(_ path: String, arguments: [String], environment: [String], output: Int32?) throws(Errno) -> Int32 {
+        try base.spawn(path, arguments: arguments, environment: environment, output: output)
+    }
+
+    public func wait(_ pid: Int32) throws(Errno) -> Int32 { try base.wait(pid) }
+
     public func mknod(_ path: String, _ mode: mode_t, _ device: DeviceNumber) throws(Errno) {
         try base.mknod(path, mode, device)
     }

@@ -39,6 +39,9 @@ struct DriversStage: BuildStage {
                 required.append(Drivers.Requirement(module: module, reason: "a hypervisor host runs KVM (CPU vendor not fixed by tuning.iommu.mode)"))
             }
         }
+        for module in HostFiles.espModules {
+            required.append(Drivers.Requirement(module: module, reason: "the ESP is mounted at /efi (vfat) and boot counting reads EFI variables"))
+        }
         for module in kernel?.initrdModules ?? [] {
             required.append(Drivers.Requirement(module: module.value, reason: "initrd: \(module.location)"))
         }

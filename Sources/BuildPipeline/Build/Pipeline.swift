@@ -65,7 +65,7 @@ public struct Pipeline {
 
     /// The stages in order. `rootfs` and the image stages are two ends after `drivers`.
     public static let treeStages: [StageName] = [.resolve, .fetch, .unpack, .configure, .overlays, .prune, .drivers]
-    public static let imageStages: [StageName] = [.erofs, .verity, .sign, .boot, .disk, .bundle]
+    public static let imageStages: [StageName] = [.host, .erofs, .verity, .sign, .boot, .uki, .esp, .disk, .bundle]
 
     /// The stages a build for `target` runs, in order (a stage that has nothing to do, such as
     /// `drivers` for a tree without a kernel, is skipped when it comes).
@@ -96,6 +96,7 @@ public struct Pipeline {
         if writesOutputs { try prepareOutput(manifest) }
         let signer = buildsImage ? try resolveSigner(options.image, manifest: manifest) : nil
         let initProgram = buildsImage && kernelFile?.package != nil ? try locateInit(options.image) : nil
+        let agentProgram = buildsImage && kernelFile?.package != nil ? try locateAgent(options.image) : nil
         let store: ContentStore
         do {
             store = try ContentStore(root: options.cache)
@@ -130,7 +131,8 @@ public struct Pipeline {
             return state.result()
         }
         if buildsImage {
-            return try await buildImage(&state, runner: runner, signer: signer, initProgram: initProgram)
+            return try await buildImage(&state, runner: runner, signer: signer,
+                                        programs: (initProgram, agentProgram))
         }
         try await runner.run(RootFSTarStage(), on: &state)
         state.report.stages = runner.timings
@@ -138,13 +140,14 @@ public struct Pipeline {
     }
 
     private func buildImage(_ state: inout TreeState, runner: StageRunner, signer: SigningIdentity?,
-                            initProgram: String?) async throws -> Result {
+                            programs: (initProgram: String?, agent: String?)) async throws -> Result {
         let boot = try state.kernel.map { kernel in
             try Self.bootInput(kernel: kernel, kernelFile: state.kernelFile, manifest: state.manifest,
-                               initProgram: initProgram ?? locateInit(options.image))
+                               initProgram: programs.initProgram ?? locateInit(options.image))
         }
         var image = try imageOptions(state, signer: signer)
         image.boot = boot
+        if boot != nil { image.agentProgram = try programs.agent ?? locateAgent(options.image) }
         let built = try await ImageBuild(image, observer: observer)
             .run(tree: state.tree, store: state.store, runner: runner, outputs: state.outputs)
         state.report.disk = built.report

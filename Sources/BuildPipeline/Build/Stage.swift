@@ -9,7 +9,9 @@ public enum StageName: String, Sendable, Codable, CaseIterable, CustomStringConv
     case resolve, fetch, unpack, configure, overlays, prune, drivers
     /// `--stage rootfs`: the tree as a deterministic tar instead of an image.
     case rootfs
-    case layout, erofs, verity, sign, boot, disk, bundle
+    /// `host`: hostimg's own files in the tree (agent, health gate, ESP mount); `uki`: one
+    /// unified kernel image per filled slot; `esp`: the FAT file system of the ESP.
+    case layout, host, erofs, verity, sign, boot, uki, esp, disk, bundle
     case report
 
     public var description: String { rawValue }

@@ -19,7 +19,7 @@ import SystemIO
 /// the caller renames them into place when the whole build succeeded.
 struct ImageState {
     let options: ImageBuild.Options
-    let tree: FileTree
+    var tree: FileTree
     let store: ContentStore
     let observer: BuildObserver
     let outputs: StagedOutputs

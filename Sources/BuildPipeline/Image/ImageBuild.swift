@@ -41,6 +41,13 @@ public struct ImageBuild: Sendable {
         public var signer: SigningIdentity?
         /// The kernel, initrd and command line of the slot (nil for a tree without a kernel).
         public var boot: BootInput?
+        /// The on-host agent added to the tree with the health gate and the ESP mount
+        /// (nil: none, e.g. a tree without a kernel).
+        public var agentProgram: String?
+        /// Boot-counting tries of the slot's UKI on the ESP (`boot.tries`).
+        public var bootTries: Int = Manifest.Boot.defaultTries
+        /// Sign systemd-boot, the UKI and its kernel by Authenticode (`boot.secureBoot`).
+        public var secureBoot = false
 
         public init(output: String, name: String, version: String, sourceDateEpoch: Int64, seed: [UInt8],
                     diskSize: UInt64? = nil, slotSize: UInt64 = Manifest.Disk.defaultSlotSize,
@@ -104,6 +111,9 @@ public struct ImageBuild: Sendable {
     func run(tree: FileTree, store: ContentStore, runner: StageRunner, outputs: StagedOutputs) async throws -> Result {
         var runner = runner
         var state = try ImageState(options: options, tree: tree, store: store, outputs: outputs, observer: observer)
+        if options.agentProgram != nil {
+            try await runner.run(HostFilesStage(), on: &state)
+        }
         try await runner.run(ErofsStage(), on: &state)
         try await runner.run(VerityStage(), on: &state)
         try await runner.run(SignStage(), on: &state)

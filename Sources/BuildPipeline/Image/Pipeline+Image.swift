@@ -20,6 +20,8 @@ public struct ImageRequest: Sendable {
     public var environment: [String: String]
     /// The `hostimg-init` program for the initrd; default `BootInput.locateInit`.
     public var initProgram: String?
+    /// The `hostimg-agent` program for the image; default `HostFiles.locateAgent`.
+    public var agentProgram: String?
 
     public init(signing: Signing = .automatic, seed: [UInt8]? = nil,
                 environment: [String: String] = ProcessInfo.processInfo.environment) {
@@ -50,11 +52,24 @@ extension Pipeline {
     }
 
     func locateInit(_ request: ImageRequest) throws -> String {
-        guard let path = request.initProgram ?? BootInput.locateInit(environment: request.environment) else {
-            throw BuildError(stage: .boot, "the initrd needs the hostimg-init program, and it is not beside this executable; build it with `swift build --product hostimg-init` or point HOSTIMG_INIT at it")
+        try locateProgram(request.initProgram ?? BootInput.locateInit(environment: request.environment),
+                          name: "hostimg-init", variable: "HOSTIMG_INIT", purpose: "the initrd needs", stage: .boot)
+    }
+
+    func locateAgent(_ request: ImageRequest) throws -> String {
+        try locateProgram(request.agentProgram ?? HostFiles.locateAgent(environment: request.environment),
+                          name: "hostimg-agent", variable: "HOSTIMG_AGENT",
+                          purpose: "the image (health gate, blessing) needs", stage: .host)
+    }
+
+    /// A program the build puts into the image, found where the build looked (`found`).
+    private func locateProgram(_ found: String?, name: String, variable: String, purpose: String,
+                               stage: StageName) throws -> String {
+        guard let path = found else {
+            throw BuildError(stage: stage, "\(purpose) the \(name) program, and it is not beside this executable; build it with `swift build --product \(name)` or point \(variable) at it")
         }
         guard FileManager.default.isExecutableFile(atPath: path) else {
-            throw BuildError(stage: .boot, "the init program \(path) is not an executable file")
+            throw BuildError(stage: stage, "the \(name) program \(path) is not an executable file")
         }
         return path
     }
@@ -63,13 +78,15 @@ extension Pipeline {
     func imageOptions(_ state: TreeState, signer: SigningIdentity?) throws -> ImageBuild.Options {
         let name = state.name
         let disk = state.manifest.disk
-        let imageOptions = ImageBuild.Options(
+        var imageOptions = ImageBuild.Options(
             output: options.output, name: name, version: state.manifest.image.version?.value ?? "0",
             sourceDateEpoch: state.report.sourceDateEpoch,
             seed: try options.image.seed ?? ImageBuild.Options.defaultSeed(name: name),
             diskSize: disk.size?.value, slotSize: disk.slotSize?.value ?? Manifest.Disk.defaultSlotSize,
             espSize: disk.espSize?.value ?? Manifest.Disk.defaultESPSize,
             stateSize: disk.stateSize?.value ?? Manifest.Disk.defaultStateSize, signer: signer)
+        imageOptions.bootTries = state.manifest.boot.triesValue
+        imageOptions.secureBoot = state.manifest.boot.secureBootValue
         do {
             try FileManager.default.createDirectory(atPath: options.output, withIntermediateDirectories: true)
         } catch {

@@ -1,7 +1,7 @@
 /// Schema v1: YAML tree → `Manifest`, every mistake reported with its position.
 extension Manifest {
     static let topLevelKeys = ["extends", "partial", "image", "packages", "base", "kernel", "hardware",
-                               "drivers", "locales", "strip", "overlays", "tuning", "services", "disk", "signing"]
+                               "drivers", "locales", "strip", "overlays", "tuning", "services", "disk", "boot", "signing"]
 
     /// Decodes an already merged tree (see `ManifestLoader` for `extends:`).
     /// nil when the document is not a mapping at all (reported); rules need a manifest.
@@ -55,6 +55,10 @@ extension Manifest {
             manifest.disk.slotSize = reader.size(fields["slotSize"], path: "disk.slotSize")
             manifest.disk.espSize = reader.size(fields["espSize"], path: "disk.espSize")
             manifest.disk.stateSize = reader.size(fields["stateSize"], path: "disk.stateSize")
+        }
+        if let node = top["boot"], let fields = reader.mapping(node, path: "boot", keys: ["tries", "secureBoot"]) {
+            manifest.boot.tries = reader.int(fields["tries"], path: "boot.tries", range: 1...Boot.maximumTries)
+            manifest.boot.secureBoot = reader.bool(fields["secureBoot"], path: "boot.secureBoot")
         }
         if let node = top["signing"], let fields = reader.mapping(node, path: "signing", keys: ["key", "certificate"]) {
             manifest.signing = Signing(key: decodeKeySource(fields["key"], path: "signing.key", reader: &reader),

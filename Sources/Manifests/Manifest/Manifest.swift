@@ -22,6 +22,7 @@ public struct Manifest: Sendable {
     public var tuning = Tuning()
     public var services = Services()
     public var disk = Disk()
+    public var boot = Boot()
     public var signing: Signing?
     /// The project folder (real path) every path the manifest names was checked to stay in;
     /// the build confines what it copies to it (`ProjectRoot`). Set by `ManifestLoader`.
@@ -101,6 +102,22 @@ public struct Manifest: Sendable {
         public static let defaultStateSize: UInt64 = 1 << 30
         /// GPT headers and entry arrays at both ends, rounded to the 1 MiB alignment.
         public static let gptOverhead: UInt64 = 2 << 20
+    }
+
+    /// How firmware boots the image (docs/manifest.md#boot): the BLS boot-counting tries a
+    /// new slot's UKI gets, and whether systemd-boot, each UKI and the kernel inside it are
+    /// signed for UEFI Secure Boot with the image key.
+    public struct Boot: Sendable {
+        public var tries: Located<Int>?
+        public var secureBoot: Located<Bool>?
+
+        public static let defaultTries = 3
+        /// systemd-boot counts at most what fits its file-name parser; more tries than this
+        /// only delays falling back to the other slot.
+        public static let maximumTries = 9
+
+        public var triesValue: Int { tries?.value ?? Self.defaultTries }
+        public var secureBootValue: Bool { secureBoot?.value ?? false }
     }
 
     public struct Signing: Sendable {

@@ -1,0 +1,114 @@
+import Glibc
+import Slots
+import SystemIO
+
+/// The on-host agent's command line (no ArgumentParser: host code links nothing of the build
+/// side). Today: `health`, the boot-time health gate and blessing; issue 15 adds the switch.
+public enum AgentCommand {
+    public static let usage = """
+    usage: hostimg-agent health [--bless] [--esp DIR] [--health-dir DIR] [--json]
+
+    health   run the health gate: systemd has no failed unit and every executable in
+             the health directory exits 0; exit 0 when healthy, 1 when not.
+      --bless          when healthy, remove the boot counter of the running slot's UKI
+                       (found by the root hash on /proc/cmdline), so systemd-boot keeps it
+      --esp DIR        where the ESP is mounted (default /efi)
+      --health-dir DIR the checks (default /etc/hostimg/health.d)
+      --json           one JSON object on stdout instead of lines
+
+    Exit status: 0 healthy (and blessed when asked), 1 unhealthy, 2 usage, 3 blessing failed.
+    """
+
+    struct Options {
+        var bless = false
+        var esp = "/efi"
+        var healthDirectory = HealthGate.defaultDirectory
+        var json = false
+    }
+
+    /// Runs `arguments` (without the program name); returns the exit status.
+    public static func main(_ arguments: [String], readUKICommandLine: @escaping @Sendable (String) throws -> String) -> Int32 {
+        guard arguments.first == "health" else {
+            let help = arguments.first == "--help" || arguments.first == "-h" || arguments.first == "help"
+            write(help ? usage : "hostimg-agent: unknown command '\(arguments.first ?? "")'\n\n\(usage)", error: !help)
+            return help ? 0 : 2
+        }
+        let options: Options
+        switch parse(Array(arguments.dropFirst())) {
+        case let .success(parsed): options = parsed
+        case let .failure(message):
+            write("hostimg-agent: \(message)\n\n\(usage)", error: true)
+            return 2
+        }
+        return health(options, readUKICommandLine: readUKICommandLine)
+    }
+
+    enum Parsed { case success(Options), failure(String) }
+
+    static func parse(_ arguments: [String]) -> Parsed {
+        var options = Options()
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            switch argument {
+            case "--bless": options.bless = true
+            case "--json": options.json = true
+            case "--esp", "--health-dir":
+                guard index + 1 < arguments.count else { return .failure("\(argument) needs a directory") }
+                index += 1
+                if argument == "--esp" { options.esp = arguments[index] } else { options.healthDirectory = arguments[index] }
+            default:
+                return .failure("unknown option '\(argument)'")
+            }
+            index += 1
+        }
+        return .success(options)
+    }
+
+    static func health(_ options: Options, readUKICommandLine: @escaping @Sendable (String) throws -> String) -> Int32 {
+        let report = HealthGate(directory: options.healthDirectory).run()
+        var blessing: Result<Blessing.Outcome, AgentError>?
+        if report.passed, options.bless {
+            blessing = bless(esp: options.esp, readUKICommandLine: readUKICommandLine)
+        }
+        if options.json {
+            write(AgentReport.json(report, blessing: blessing) + "\n", error: false)
+        } else {
+            write(AgentReport.lines(report, blessing: blessing), error: false)
+        }
+        guard report.passed else { return 1 }
+        if case .failure = blessing { return 3 }
+        return 0
+    }
+
+    static func bless(esp: String, readUKICommandLine: @escaping @Sendable (String) throws -> String) -> Result<Blessing.Outcome, AgentError> {
+        let commandLine: String
+        do {
+            commandLine = String(decoding: try SystemIO.readFile("/proc/cmdline", limit: 1 << 16), as: UTF8.self)
+        } catch {
+            return .failure(.commandLine("cannot read /proc/cmdline: \(error)"))
+        }
+        guard let rootHash = RunningSlot.rootHash(commandLine: commandLine) else {
+            return .failure(.commandLine("/proc/cmdline has no roothash=: this is not a hostimg slot, nothing to bless"))
+        }
+        do {
+            return .success(try Blessing(entriesDirectory: esp + "/EFI/Linux", commandLineOfUKI: readUKICommandLine)
+                .bless(rootHash: rootHash))
+        } catch let error as AgentError {
+            return .failure(error)
+        } catch {
+            return .failure(.bless(entry: esp, reason: "\(error)"))
+        }
+    }
+
+    static func write(_ text: String, error: Bool) {
+        var bytes = Array(text.utf8)
+        if bytes.last != 10 { bytes.append(10) }
+        var offset = 0
+        while offset < bytes.count {
+            let count = bytes[offset...].withUnsafeBytes { Glibc.write(error ? 2 : 1, $0.baseAddress, $0.count) }
+            if count <= 0 { return }
+            offset += count
+        }
+    }
+}

@@ -1,0 +1,124 @@
+import ContentStore
+import FileTree
+import Foundation
+import GPT
+
+/// What every image gets from hostimg itself beside its packages (issue 13): the on-host
+/// agent, the health gate that blesses a healthy slot, and the ESP mounted at `/efi`.
+///
+/// ```
+/// /usr/bin/hostimg-agent                           the agent (static Swift, no Foundation)
+/// /usr/lib/systemd/system/hostimg-health.service   health gate + blessing, before boot-complete.target
+/// /usr/lib/systemd/system/efi.mount                the image's ESP (by PARTUUID) at /efi, read-write
+/// /etc/systemd/system/systemd-bless-boot.service   → /dev/null: it blesses LoaderBootCountPath,
+///                                                  which after a kexec names the previous boot's entry
+/// /etc/hostimg/health.d/                           the image's own checks (overlays add them)
+/// /efi/                                            the mount point
+/// ```
+enum HostFiles {
+    static let agentPath = "/usr/bin/hostimg-agent"
+    static let healthUnit = "hostimg-health.service"
+    static let espMountUnit = "efi.mount"
+    static let origin = "hostimg"
+
+    /// The health gate: after everything the default target pulls in has started (so a unit
+    /// that failed is seen), before boot-complete.target (what "this boot is good" waits for).
+    static let healthUnitText = """
+    [Unit]
+    Description=hostimg health gate (bless the running slot when it is healthy)
+    Documentation=man:systemd-boot(7) file:/usr/share/doc/hostimg/boot.md
+    After=multi-user.target efi.mount
+    Before=boot-complete.target
+    Wants=efi.mount
+    ConditionKernelCommandLine=roothash
+
+    [Service]
+    Type=oneshot
+    RemainAfterExit=yes
+    ExecStart=\(agentPath) health --bless
+    TimeoutStartSec=10min
+
+    [Install]
+    WantedBy=multi-user.target
+    RequiredBy=boot-complete.target
+
+    """
+
+    /// The ESP of the image's disk, found by its PARTUUID (derived from the build seed, the
+    /// same in every version of the image, so an update never has to change it).
+    static func espMountText(partitionUUID: String) -> String {
+        """
+        [Unit]
+        Description=EFI System Partition (boot loader and one UKI per slot)
+        Documentation=file:/usr/share/doc/hostimg/boot.md
+        DefaultDependencies=no
+        Conflicts=umount.target
+        Before=local-fs.target umount.target
+
+        [Mount]
+        What=/dev/disk/by-partuuid/\(partitionUUID)
+        Where=/efi
+        Type=vfat
+        Options=rw,nosuid,nodev,noexec,umask=0077,codepage=437,iocharset=ascii,flush
+
+        [Install]
+        WantedBy=local-fs.target
+
+        """
+    }
+
+    /// The kernel modules the ESP mount needs (kept by the driver stage).
+    static let espModules = ["vfat", "nls_cp437", "nls_ascii", "efivarfs"]
+
+    /// Adds the files above to `tree`, every time `epoch`.
+    static func add(to tree: inout FileTree, store: ContentStore, agent: String, espPartitionUUID: String,
+                    epoch: Int64) throws {
+        guard let agentBytes = FileManager.default.contents(atPath: agent) else {
+            throw BuildError(stage: .host, "cannot read the agent program \(agent)")
+        }
+        func file(_ path: String, _ bytes: [UInt8], mode: UInt16) throws {
+            try tree.insert(FileTree.Node(.regular(try store.put(bytes)), mode: mode, mtime: epoch, origin: origin), at: path)
+        }
+        func link(_ path: String, to target: String) throws {
+            try tree.insert(FileTree.Node(.symlink(target), mode: 0o777, mtime: epoch, origin: origin), at: path)
+        }
+        func directory(_ path: String) throws {
+            try tree.insert(FileTree.Node(.directory, mode: 0o755, mtime: epoch, origin: origin), at: path)
+        }
+        let units = "/usr/lib/systemd/system/"
+        try file(agentPath, [UInt8](agentBytes), mode: 0o755)
+        try file(units + healthUnit, Array(healthUnitText.utf8), mode: 0o644)
+        try file(units + espMountUnit, Array(espMountText(partitionUUID: espPartitionUUID).utf8), mode: 0o644)
+        try link("/etc/systemd/system/multi-user.target.wants/" + healthUnit, to: units + healthUnit)
+        try link("/etc/systemd/system/boot-complete.target.requires/" + healthUnit, to: units + healthUnit)
+        try link("/etc/systemd/system/local-fs.target.wants/" + espMountUnit, to: units + espMountUnit)
+        try link("/etc/systemd/system/systemd-bless-boot.service", to: "/dev/null")
+        try directory("/etc/hostimg/health.d")
+        try directory("/efi")
+    }
+}
+
+extension HostFiles {
+    /// `HOSTIMG_AGENT`, else `hostimg-agent` beside the running executable (SwiftPM builds
+    /// both into the same directory; so does `swift test`).
+    static func locateAgent(environment: [String: String]) -> String? {
+        if let path = environment["HOSTIMG_AGENT"], !path.isEmpty { return path }
+        let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
+        let candidate = executable.deletingLastPathComponent().appendingPathComponent("hostimg-agent").path
+        return FileManager.default.isExecutableFile(atPath: candidate) ? candidate : nil
+    }
+}
+
+/// hostimg's own files into the tree before the EROFS image is made of it.
+struct HostFilesStage: BuildStage {
+    static let name = StageName.host
+
+    func run(_ state: inout ImageState) async throws -> String {
+        let agent = try state.require(state.options.agentProgram, "the agent program", for: Self.name)
+        let esp = try state.ids.partition(GPT.PartitionType.esp)
+        let before = state.tree.count
+        try HostFiles.add(to: &state.tree, store: state.store, agent: agent, espPartitionUUID: esp.description.lowercased(),
+                          epoch: state.options.sourceDateEpoch)
+        return "\(state.tree.count - before) paths: \(HostFiles.agentPath), \(HostFiles.healthUnit), \(HostFiles.espMountUnit) (ESP \(esp))"
+    }
+}
