@@ -50,6 +50,13 @@ public struct BootFiles: Sendable, Codable {
     public var initrdBytes: UInt64
     public var initrdUncompressedBytes: UInt64
     public var verifiesSignature: Bool
+    /// The unified kernel image (stub + kernel + initrd + command line) beside the image, and
+    /// its name on the ESP (`EFI/Linux/NAME_VERSION+TRIES.efi`); nil before the `uki` stage.
+    public var uki: String?
+    public var ukiBytes: UInt64?
+    public var espEntry: String?
+    /// systemd-boot, the UKI and the kernel carry an Authenticode signature by the image key.
+    public var secureBootSigned: Bool?
 }
 
 enum BootStage {

@@ -29,6 +29,8 @@ struct ImageState {
     let diskSize: UInt64
     /// Slot A of the planned table: offsets do not depend on the root hash.
     let slot: Slot
+    /// The ESP (the table's first partition).
+    let espPartition: GPT.Partition
     /// The new disk image, under its temporary name until the outputs are committed.
     let temporary: String
     let disk: SystemIO.File
@@ -36,6 +38,8 @@ struct ImageState {
     var erofs: EROFS.WriteSummary?
     var verity: DMVerity.FormatResult?
     var boot: BootFiles?
+    /// Slot A's UKI (the `uki` stage), for the ESP and the bundle.
+    var uki: [UInt8]?
     var final: GPT.Table?
     var bundle: UpdateBundle.Manifest?
 
@@ -59,6 +63,10 @@ struct ImageState {
                 throw ImageError.layout("the planned table has no slot")
             }
             slot = slotA
+            guard let esp = plan.partitions.first(where: { $0.type == GPT.PartitionType.esp }) else {
+                throw ImageError.layout("the planned table has no ESP")
+            }
+            espPartition = esp
         } catch {
             throw BuildError(stage: .layout, cause: error)
         }
@@ -198,7 +206,8 @@ struct BundleStage: BuildStage {
             UpdateBundle.PayloadSource(role: .veritySignature, path: image, offset: slot.signature.partition.offset,
                                        length: UInt64(VeritySignature.partitionSize)),
         ] + (state.boot.map { files in
-            [(UpdateBundle.PayloadRole.kernel, files.vmlinuz), (.initrd, files.initrd), (.commandLine, files.cmdline)].map { role, final in
+            ([(UpdateBundle.PayloadRole.kernel, files.vmlinuz), (.initrd, files.initrd), (.commandLine, files.cmdline)]
+                + (files.uki.map { [(UpdateBundle.PayloadRole.uki, $0)] } ?? [])).map { role, final in
                 let path = outputs.current(final)
                 return UpdateBundle.PayloadSource(role: role, path: path, offset: 0, length: fileSize(path))
             }

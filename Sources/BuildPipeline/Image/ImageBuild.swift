@@ -119,7 +119,9 @@ public struct ImageBuild: Sendable {
         try await runner.run(SignStage(), on: &state)
         if options.boot != nil {
             try await runner.run(BootFilesStage(), on: &state)
+            try await runner.run(UKIStage(), on: &state)
         }
+        try await runner.run(ESPStage(), on: &state)
         try await runner.run(DiskStage(), on: &state)
         try await runner.run(BundleStage(), on: &state)
         guard let erofs = state.erofs, let verity = state.verity, let final = state.final, let bundle = state.bundle else {
