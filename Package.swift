@@ -74,6 +74,8 @@ let package = Package(
         .target(name: "DMVerity", dependencies: ["Crypto", "SystemIO", "ByteCodec"]),
         .target(name: "GPT", dependencies: ["SystemIO", "ByteCodec"]),
         .target(name: "Bundle", dependencies: ["Crypto", "Zstd", "SystemIO", "ByteCodec"]),
+        // PE/COFF: the unified kernel image (systemd-stub + sections) and its Authenticode signature.
+        .target(name: "PE", dependencies: ["Crypto", "ByteCodec"]),
 
         // The initrd's /init: Swift stdlib linked statically, no Foundation (HostImgInit.swift).
         .target(name: "HostImgInit", dependencies: ["SystemIO", "Crypto", "GPT", "DMVerity", "Slots", "ByteCodec"]),
