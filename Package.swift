@@ -129,6 +129,7 @@ let package = Package(
         .testTarget(name: "SystemIOTests", dependencies: ["SystemIO", "TestSupport"]),
         .testTarget(name: "HostImgInitTests", dependencies: ["HostImgInit", "Slots", "GPT", "DMVerity", "Crypto", "ByteCodec", "SystemIO", "TestSupport"]),
         .testTarget(name: "BundleTests", dependencies: ["Bundle", "Crypto", "Zstd", "Archive", "TestSupport"]),
+        .testTarget(name: "PETests", dependencies: ["PE", "Crypto", "ByteCodec", "TestSupport"]),
         // The image stage end to end on a synthetic tree: upstream tools check every part.
         .testTarget(name: "ImageTests", dependencies: ["BuildPipeline", "Manifests", "Slots", "Crypto", "FileTree", "ContentStore", "GPT", "ELF", "ByteCodec", "Bundle", "SystemIO", "TestSupport"]),
         // Every crash the fuzzers ever found, and the seeds, replayed (Tests/Fuzz/READER/...).
