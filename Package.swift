@@ -83,6 +83,8 @@ let package = Package(
         .target(name: "DMVerity", dependencies: ["Crypto", "SystemIO", "ByteCodec"]),
         .target(name: "GPT", dependencies: ["SystemIO", "ByteCodec"]),
         .target(name: "Bundle", dependencies: ["Crypto", "Zstd", "SystemIO", "ByteCodec"]),
+        // PE/COFF: the unified kernel image (systemd-stub + sections) and its Authenticode signature.
+        .target(name: "PE", dependencies: ["Crypto", "ByteCodec"]),
 
         // The initrd's /init: Swift stdlib linked statically, no Foundation (HostImgInit.swift).
         .target(name: "HostImgInit", dependencies: ["SystemIO", "Crypto", "GPT", "DMVerity", "Slots", "ByteCodec"]),
@@ -138,6 +140,7 @@ let package = Package(
         .testTarget(name: "SystemIOTests", dependencies: ["SystemIO", "TestSupport"]),
         .testTarget(name: "HostImgInitTests", dependencies: ["HostImgInit", "Slots", "GPT", "DMVerity", "Crypto", "ByteCodec", "SystemIO", "TestSupport"]),
         .testTarget(name: "BundleTests", dependencies: ["Bundle", "Crypto", "Zstd", "Archive", "TestSupport"]),
+        .testTarget(name: "PETests", dependencies: ["PE", "Crypto", "ByteCodec", "TestSupport"]),
         // The image stage end to end on a synthetic tree: upstream tools check every part.
         .testTarget(name: "ImageTests", dependencies: ["BuildPipeline", "Manifests", "Slots", "Crypto", "FileTree", "ContentStore", "GPT", "ELF", "ByteCodec", "Bundle", "SystemIO", "TestSupport"]),
         // Every crash the fuzzers ever found, and the seeds, replayed (Tests/Fuzz/READER/...).

@@ -27,16 +27,7 @@ public enum PKCS7 {
             PKCS7_sign(certificate.pointer, key.pointer, nil, input.pointer, flags),
             "sign \(data.count) bytes with \(certificate.subject)")
         defer { PKCS7_free(signature) }
-        let length = i2d_PKCS7(signature, nil)
-        guard length > 0 else {
-            throw CryptoError.openSSL(operation: "encode the PKCS#7 signature as DER", reasons: drainOpenSSLErrors())
-        }
-        var der = [UInt8](repeating: 0, count: Int(length))
-        try der.withUnsafeMutableBufferPointer { buffer in
-            var cursor = buffer.baseAddress
-            try openSSLCheck(i2d_PKCS7(signature, &cursor), "encode the PKCS#7 signature as DER")
-        }
-        return der
+        return try derEncoding(of: signature)
     }
 
     /// Verify a detached DER signature over `data` made by `certificate`'s key. Throws
@@ -53,6 +44,13 @@ public enum PKCS7 {
         }
         let p7 = try openSSLCheck(parsed, "read a DER PKCS#7 signature of \(signature.count) bytes")
         defer { PKCS7_free(p7) }
+        try verifySignature(p7, over: data, trusting: certificate)
+    }
+
+    /// `PKCS7_verify` of `p7` over `data` with `certificate` as the only possible signer.
+    static func verifySignature(
+        _ p7: UnsafeMutablePointer<COpenSSL.PKCS7>, over data: [UInt8], trusting certificate: Certificate
+    ) throws {
         // STACK_OF(X509) is a typed view of OPENSSL_STACK; its sk_X509_* helpers are
         // function-like macros Swift cannot import, so the untyped functions are used.
         let signers = try openSSLCheck(OPENSSL_sk_new_null(), "allocate a certificate list")
@@ -67,5 +65,19 @@ public enum PKCS7 {
         guard PKCS7_verify(p7, signers, store, content.pointer, nil, flags) == 1 else {
             throw CryptoError.verificationFailed(reasons: drainOpenSSLErrors())
         }
+    }
+
+    /// `i2d_PKCS7` into a new array.
+    static func derEncoding(of p7: UnsafeMutablePointer<COpenSSL.PKCS7>) throws -> [UInt8] {
+        let length = i2d_PKCS7(p7, nil)
+        guard length > 0 else {
+            throw CryptoError.openSSL(operation: "encode the PKCS#7 structure as DER", reasons: drainOpenSSLErrors())
+        }
+        var der = [UInt8](repeating: 0, count: Int(length))
+        try der.withUnsafeMutableBufferPointer { buffer in
+            var cursor = buffer.baseAddress
+            try openSSLCheck(i2d_PKCS7(p7, &cursor), "encode the PKCS#7 structure as DER")
+        }
+        return der
     }
 }
