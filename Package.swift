@@ -30,7 +30,7 @@ let package = Package(
             dependencies: [
                 "Manifests", "ContentStore", "FileTree", "Debian", "Repository", "RootFS", "Configure", "Prune",
                 "EROFS", "DMVerity", "GPT", "Bundle", "Crypto", "ELF", "Archive", "Drivers", "Slots",
-                "SystemIO", "ByteCodec",
+                "SystemIO", "ByteCodec", "PE", "BootEntries",
             ]
         ),
         // The A/B slot model: a slot's three partitions, pairing, the running slot, states.
@@ -39,7 +39,7 @@ let package = Package(
         .target(name: "BootEntries"),
         // The on-host agent: health gate and blessing (issue 13); the switch comes in issue 15.
         // Swift standard library + Glibc only, like the init: it runs on every host.
-        .target(name: "Agent", dependencies: ["Slots", "BootEntries", "SystemIO", "ByteCodec"]),
+        .target(name: "Agent", dependencies: ["Slots", "BootEntries", "PE", "SystemIO", "ByteCodec"]),
         .executableTarget(
             name: "hostimg-agent", dependencies: ["Agent"],
             linkerSettings: [.unsafeFlags(["-static-stdlib", "-Xlinker", "--strip-all", "-Xlinker", "--gc-sections"])]

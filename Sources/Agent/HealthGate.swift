@@ -45,10 +45,12 @@ public struct HealthGate: Sendable {
         Report(checks: [systemdCheck()] + directoryChecks())
     }
 
-    /// `systemctl list-units --state=failed`: any unit listed (but the ignored ones) fails the
-    /// gate; systemctl that cannot answer fails it too (the gate never passes blind).
+    /// `systemctl list-units --state=failed,auto-restart`: any unit listed (but the ignored
+    /// ones) fails the gate. A service waiting to be restarted after it failed counts as
+    /// failed: at multi-user.target a crash-looping service is often between two tries, not
+    /// yet given up on. systemctl that cannot answer fails the gate too (it never passes blind).
     func systemdCheck() -> Check {
-        let arguments = ["list-units", "--state=failed", "--no-legend", "--plain", "--no-pager", "--full"]
+        let arguments = ["list-units", "--all", "--state=failed,auto-restart", "--no-legend", "--plain", "--no-pager", "--full"]
         let result: SystemIO.ProcessResult
         do {
             result = try SystemIO.run(systemctl, arguments)

@@ -2,4 +2,4 @@
 import Agent
 import Glibc
 
-exit(AgentCommand.main(Array(CommandLine.arguments.dropFirst()), readUKICommandLine: { _ in "" }))
+exit(AgentCommand.main(Array(CommandLine.arguments.dropFirst()), readUKICommandLine: UKICommandLine.read))

@@ -12,6 +12,8 @@ import GPT
 /// /usr/lib/systemd/system/efi.mount                the image's ESP (by PARTUUID) at /efi, read-write
 /// /etc/systemd/system/systemd-bless-boot.service   → /dev/null: it blesses LoaderBootCountPath,
 ///                                                  which after a kexec names the previous boot's entry
+/// /etc/systemd/system-generators/systemd-gpt-auto-generator → /dev/null: the slot and the ESP
+///                                                  are found by hostimg (initrd, efi.mount)
 /// /etc/hostimg/health.d/                           the image's own checks (overlays add them)
 /// /efi/                                            the mount point
 /// ```
@@ -93,6 +95,9 @@ enum HostFiles {
         try link("/etc/systemd/system/boot-complete.target.requires/" + healthUnit, to: units + healthUnit)
         try link("/etc/systemd/system/local-fs.target.wants/" + espMountUnit, to: units + espMountUnit)
         try link("/etc/systemd/system/systemd-bless-boot.service", to: "/dev/null")
+        // The initrd already found the slot by its root hash and this file mounts the ESP:
+        // systemd's own discovery would add a second ESP automount (which needs autofs).
+        try link("/etc/systemd/system-generators/systemd-gpt-auto-generator", to: "/dev/null")
         try directory("/etc/hostimg/health.d")
         try directory("/efi")
     }

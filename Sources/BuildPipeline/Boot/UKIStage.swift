@@ -1,5 +1,6 @@
 import ContentStore
 import FileTree
+import Manifests
 import PE
 import SystemIO
 
