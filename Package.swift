@@ -73,6 +73,9 @@ let package = Package(
         .target(name: "EROFS", dependencies: ["FileTree", "ContentStore", "SystemIO", "ByteCodec"]),
         .target(name: "DMVerity", dependencies: ["Crypto", "SystemIO", "ByteCodec"]),
         .target(name: "GPT", dependencies: ["SystemIO", "ByteCodec"]),
+        // The ESP: a FAT32 (FAT16/12 when small) writer from files in memory and a reader
+        // that lists, reads and renames (boot counting).
+        .target(name: "FAT", dependencies: ["SystemIO", "ByteCodec"]),
         .target(name: "Bundle", dependencies: ["Crypto", "Zstd", "SystemIO", "ByteCodec"]),
 
         // The initrd's /init: Swift stdlib linked statically, no Foundation (HostImgInit.swift).
@@ -123,6 +126,7 @@ let package = Package(
         .testTarget(name: "PruneTests", dependencies: ["Prune", "FileTree", "ContentStore", "TestSupport"]),
         .testTarget(name: "EROFSTests", dependencies: ["EROFS", "FileTree", "ContentStore", "ByteCodec", "TestSupport"]),
         .testTarget(name: "DMVerityTests", dependencies: ["DMVerity", "Crypto", "ByteCodec", "TestSupport"]),
+        .testTarget(name: "FATTests", dependencies: ["FAT", "SystemIO", "TestSupport"]),
         .testTarget(name: "GPTTests", dependencies: ["GPT", "Crypto", "SystemIO", "ByteCodec", "TestSupport"]),
         .testTarget(name: "SystemIOTests", dependencies: ["SystemIO", "TestSupport"]),
         .testTarget(name: "HostImgInitTests", dependencies: ["HostImgInit", "Slots", "GPT", "DMVerity", "Crypto", "ByteCodec", "SystemIO", "TestSupport"]),

@@ -20,7 +20,7 @@ struct LayerRules {
             ("commands", ["HostImgCLI"]),
             ("build side", ["BuildPipeline", "Manifests", "Repository", "RootFS", "Configure", "Prune", "Drivers", "Debian"]),
             ("host side", ["HostImgInit", "Slots"]),
-            ("formats", ["EROFS", "DMVerity", "GPT", "Bundle", "ELF"]),
+            ("formats", ["EROFS", "DMVerity", "GPT", "FAT", "Bundle", "ELF"]),
             ("model", ["FileTree", "ContentStore", "EditDistance"]),
             ("wrappers", ["Archive", "Zstd", "Crypto", "KernelModules"]),
             ("system", ["SystemIO", "ByteCodec"]),
