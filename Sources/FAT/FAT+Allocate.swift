@@ -4,11 +4,14 @@ extension FAT.Volume {
     /// Appends zeroed clusters to a directory (`clusters`, `bytes`) until it holds `slots`
     /// slots: the clusters are written, chained in every active FAT copy after the
     /// directory's last cluster, and taken off FSInfo's free count. A FAT12/16 root (no
-    /// clusters) and a directory past 65536 slots cannot grow: `.directoryFull`.
-    func grow(_ clusters: inout [UInt32], _ bytes: inout [UInt8], toHold slots: Int, directory: String) throws(FATError) {
+    /// clusters) and a directory past 65536 slots cannot grow: `.directoryFull`, saying it
+    /// would hold `entries` entries.
+    func grow(
+        _ clusters: inout [UInt32], _ bytes: inout [UInt8], toHold slots: Int, entries: Int, directory: String
+    ) throws(FATError) {
         guard let last = clusters.last, slots <= FAT.Layout.maximumDirectorySlots else {
             let limit = clusters.isEmpty ? Int(geometry.rootEntryCount) : FAT.Layout.maximumDirectorySlots
-            throw .directoryFull(directory: directory, entries: slots, limit: limit)
+            throw .directoryFull(directory: directory, entries: entries, limit: limit)
         }
         let clusterSize = Int(geometry.clusterSize)
         let missing = slots * FAT.ShortEntry.size - bytes.count

@@ -40,7 +40,8 @@ extension FAT.Volume {
             start = found
         } else {
             start = Self.trailingFreeStart(in: bytes)
-            try grow(&clusters, &bytes, toHold: start + run.count, directory: loaded.path)
+            let entries = Self.slotsInUse(bytes) + run.count
+            try grow(&clusters, &bytes, toHold: start + run.count, entries: entries, directory: loaded.path)
         }
         Self.place(run, in: &bytes, at: start)
         try writeChanges(from: loaded, to: bytes, clusters: clusters)
@@ -85,6 +86,17 @@ extension FAT.Volume {
             }
         }
         return nil
+    }
+
+    /// Slots neither free nor past the end mark.
+    static func slotsInUse(_ bytes: [UInt8]) -> Int {
+        var count = 0
+        for slot in 0..<(bytes.count / FAT.ShortEntry.size) {
+            let first = bytes[slot * FAT.ShortEntry.size]
+            if first == FAT.ShortEntry.end { break }
+            if first != FAT.ShortEntry.free { count += 1 }
+        }
+        return count
     }
 
     /// The first slot of the free run that reaches the end of the directory.
