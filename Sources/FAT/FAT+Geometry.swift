@@ -136,19 +136,33 @@ extension FAT.Geometry {
         }
     }
 
-    /// A geometry of `kind` with the smallest FAT that covers its clusters: start with one
-    /// sector, count the clusters the rest leaves, grow the FAT to cover them and repeat (the
-    /// count only falls as the FAT grows, so this ends after two or three rounds).
+    /// A geometry of `kind` with the smallest FAT that covers its clusters. A larger FAT
+    /// leaves fewer clusters, so "covers" holds from some size on: grow from one sector to the
+    /// size the clusters left need until it holds (two or three rounds), then halve the gap
+    /// down to the smallest size for which it still does.
     static func make(_ kind: FAT.Kind, sectors: UInt32, sectorsPerCluster: UInt32) -> FAT.Geometry {
         var geometry = FAT.Geometry(
             kind: kind, bytesPerSector: UInt32(FAT.sectorSize), sectorsPerCluster: sectorsPerCluster,
             reservedSectors: kind == .fat32 ? 32 : 1, fatCount: 2, sectorsPerFAT: 1,
             rootEntryCount: kind == .fat32 ? 0 : 512, totalSectors: sectors, rootCluster: kind == .fat32 ? 2 : 0)
-        while true {
-            let bytes = fatBytes(kind: kind, clusters: UInt64(geometry.clusterCount))
-            let needed = UInt32((bytes + FAT.sectorSize - 1) / FAT.sectorSize)
-            if needed <= geometry.sectorsPerFAT { return geometry }
-            geometry.sectorsPerFAT = needed
+        func covers(_ sectorsPerFAT: UInt32) -> Bool {
+            var candidate = geometry
+            candidate.sectorsPerFAT = sectorsPerFAT
+            return fatBytes(kind: kind, clusters: UInt64(candidate.clusterCount)) <= UInt64(sectorsPerFAT) * FAT.sectorSize
         }
+        var high: UInt32 = 1
+        while !covers(high) {
+            var candidate = geometry
+            candidate.sectorsPerFAT = high
+            let bytes = fatBytes(kind: kind, clusters: UInt64(candidate.clusterCount))
+            high = max(high + 1, UInt32((bytes + FAT.sectorSize - 1) / FAT.sectorSize))
+        }
+        var low: UInt32 = 0
+        while high - low > 1 {
+            let middle = low + (high - low) / 2
+            if covers(middle) { high = middle } else { low = middle }
+        }
+        geometry.sectorsPerFAT = high
+        return geometry
     }
 }

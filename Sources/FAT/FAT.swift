@@ -98,12 +98,13 @@ extension FAT {
         }
     }
 
-    /// Rounds `bytes` to a short size for messages: "128 MiB", "33.5 MiB", "700 bytes".
+    /// Rounds `bytes` to a short size for messages: "128 MiB" when exact, else to a tenth
+    /// ("33.5 MiB", "20.0 MiB"), "700 bytes" below a KiB.
     static func describe(bytes: UInt64) -> String {
         for (unit, name) in [(UInt64(1) << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")] where bytes >= unit {
             if bytes % unit == 0 { return "\(bytes / unit) \(name)" }
             let tenths = (bytes % unit * 10 + unit / 2) / unit
-            return tenths == 10 ? "\(bytes / unit + 1) \(name)" : "\(bytes / unit).\(tenths) \(name)"
+            return tenths == 10 ? "\(bytes / unit + 1).0 \(name)" : "\(bytes / unit).\(tenths) \(name)"
         }
         return "\(bytes) bytes"
     }
