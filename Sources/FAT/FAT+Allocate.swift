@@ -15,13 +15,15 @@ extension FAT.Volume {
         }
         let clusterSize = Int(geometry.clusterSize)
         let missing = slots * FAT.ShortEntry.size - bytes.count
+        guard missing > 0 else { return }
         let added = try allocate((missing + clusterSize - 1) / clusterSize, directory: directory)
         let zeros = [UInt8](repeating: 0, count: clusterSize)
         for cluster in added { try writeVolume(zeros, at: geometry.offset(ofCluster: cluster)) }
         for (index, cluster) in added.enumerated() {
             table[cluster] = index + 1 < added.count ? added[index + 1] : table.endOfChain
         }
-        table[last] = added[0]
+        guard let first = added.first else { return }
+        table[last] = first
         try writeTable(entries: added + [last])
         try takeFromFSInfo(added)
         clusters += added

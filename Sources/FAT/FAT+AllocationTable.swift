@@ -107,11 +107,25 @@ extension FAT {
             self[first + count - 1] = endOfChain
         }
 
-        /// Free entries (value 0) among clusters 2...lastCluster.
+        /// Free entries (value 0) among clusters 2...lastCluster: FAT16/32 entries read as
+        /// whole words (a FAT32 volume of 128 MiB has 258016 of them), FAT12 one by one.
         var freeClusters: UInt32 {
-            var free: UInt32 = 0
-            for cluster in 2...lastCluster where self[cluster] == 0 { free += 1 }
-            return free
+            let range = Int(2)...Int(lastCluster)
+            return bytes.withUnsafeBytes { raw in
+                var free: UInt32 = 0
+                switch kind {
+                case .fat12:
+                    for cluster in range where self[UInt32(cluster)] == 0 { free += 1 }
+                case .fat16:
+                    for cluster in range where raw.loadUnaligned(fromByteOffset: cluster * 2, as: UInt16.self) == 0 { free += 1 }
+                case .fat32:
+                    for cluster in range
+                    where UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: cluster * 4, as: UInt32.self)) & 0x0FFF_FFFF == 0 {
+                        free += 1
+                    }
+                }
+                return free
+            }
         }
 
         /// What follows `cluster` in its chain.
