@@ -30,7 +30,7 @@ let package = Package(
             dependencies: [
                 "Manifests", "ContentStore", "FileTree", "Debian", "Repository", "RootFS", "Configure", "Prune",
                 "EROFS", "DMVerity", "GPT", "Bundle", "Crypto", "ELF", "Archive", "Drivers", "Slots",
-                "SystemIO", "ByteCodec", "PE", "BootEntries",
+                "SystemIO", "ByteCodec", "PE", "FAT", "BootEntries",
             ]
         ),
         // The A/B slot model: a slot's three partitions, pairing, the running slot, states.
@@ -82,6 +82,9 @@ let package = Package(
         .target(name: "EROFS", dependencies: ["FileTree", "ContentStore", "SystemIO", "ByteCodec"]),
         .target(name: "DMVerity", dependencies: ["Crypto", "SystemIO", "ByteCodec"]),
         .target(name: "GPT", dependencies: ["SystemIO", "ByteCodec"]),
+        // The ESP: a FAT32 (FAT16/12 when small) writer from files in memory and a reader
+        // that lists, reads and renames (boot counting).
+        .target(name: "FAT", dependencies: ["SystemIO", "ByteCodec"]),
         .target(name: "Bundle", dependencies: ["Crypto", "Zstd", "SystemIO", "ByteCodec"]),
         // PE/COFF: the unified kernel image (systemd-stub + sections) and its Authenticode signature.
         .target(name: "PE", dependencies: ["Crypto", "ByteCodec"]),
@@ -136,6 +139,7 @@ let package = Package(
         .testTarget(name: "PruneTests", dependencies: ["Prune", "FileTree", "ContentStore", "TestSupport"]),
         .testTarget(name: "EROFSTests", dependencies: ["EROFS", "FileTree", "ContentStore", "ByteCodec", "TestSupport"]),
         .testTarget(name: "DMVerityTests", dependencies: ["DMVerity", "Crypto", "ByteCodec", "TestSupport"]),
+        .testTarget(name: "FATTests", dependencies: ["FAT", "SystemIO", "TestSupport"]),
         .testTarget(name: "GPTTests", dependencies: ["GPT", "Crypto", "SystemIO", "ByteCodec", "TestSupport"]),
         .testTarget(name: "SystemIOTests", dependencies: ["SystemIO", "TestSupport"]),
         .testTarget(name: "HostImgInitTests", dependencies: ["HostImgInit", "Slots", "GPT", "DMVerity", "Crypto", "ByteCodec", "SystemIO", "TestSupport"]),
