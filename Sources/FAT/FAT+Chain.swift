@@ -42,13 +42,13 @@ extension FAT.Volume {
     func readClusters(_ clusters: [UInt32], what: String) throws(FATError) -> [UInt8] {
         let clusterSize = geometry.clusterSize
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(clusters.count * Int(clusterSize))
         var index = 0
         while index < clusters.count {
             var end = index + 1
             while end < clusters.count, clusters[end] == clusters[end - 1] + 1 { end += 1 }
             let position = geometry.offset(ofCluster: clusters[index])
-            bytes += try readVolume(at: position, count: (end - index) * Int(clusterSize), what: what)
+            let run = try readVolume(at: position, count: (end - index) * Int(clusterSize), what: what)
+            if bytes.isEmpty { bytes = run } else { bytes += run }
             index = end
         }
         return bytes

@@ -106,6 +106,9 @@ extension FAT {
         }
 
         /// The key two names of one directory collide under: FAT compares names without case.
+        /// Swift's full Unicode upper-casing is a little stricter than Windows' simple upcase
+        /// table (`ß` meets `SS`), so a pair it refuses may be one Windows would keep apart,
+        /// never the other way round.
         static func key(_ name: String) -> String { name.uppercased() }
     }
 }

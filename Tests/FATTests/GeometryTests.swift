@@ -60,8 +60,8 @@ import TestSupport
             #expect(fatBytes <= UInt64(geometry.sectorsPerFAT) * 512)
             var smaller = geometry
             smaller.sectorsPerFAT -= 1
-            #expect(FAT.Geometry.fatBytes(kind: geometry.kind, clusters: UInt64(smaller.clusterCount)) > UInt64(smaller.sectorsPerFAT) * 512,
-                    "\(sectors) sectors: a FAT one sector smaller would do")
+            let smallerNeeds = FAT.Geometry.fatBytes(kind: geometry.kind, clusters: UInt64(smaller.clusterCount))
+            #expect(smallerNeeds > UInt64(smaller.sectorsPerFAT) * 512, "\(sectors) sectors: a FAT one sector smaller would do")
             #expect(geometry.firstDataSector + UInt64(count) * UInt64(geometry.sectorsPerCluster) <= sectors)
         }
     }

@@ -76,6 +76,10 @@ import TestSupport
 
     // MARK: Damage with a known answer
 
+    static func le32(_ value: UInt32) -> [UInt8] {
+        (0..<4).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) }
+    }
+
     static func fatEntryPosition(_ written: WrittenVolume, cluster: UInt32) -> UInt64 {
         written.offset + written.summary.geometry.firstFATSector * 512 + UInt64(cluster) * 4
     }
@@ -84,7 +88,7 @@ import TestSupport
         let written = try WrittenVolume(files: Self.small, directories: [], size: 34 << 20)
         let entry = try written.open().entry(at: "EFI/BOOT/BOOTX64.EFI")
         let last = entry.firstCluster + 9  // 5000 bytes: 10 clusters of 512.
-        try Self.patch(written.path, at: Self.fatEntryPosition(written, cluster: last - 1), [UInt8](withUnsafeBytes(of: (entry.firstCluster + 2).littleEndian, Array.init)))
+        try Self.patch(written.path, at: Self.fatEntryPosition(written, cluster: last - 1), Self.le32(entry.firstCluster + 2))
         #expect(throws: FATError.chainLoop(path: written.path, what: "EFI/BOOT/BOOTX64.EFI", cluster: entry.firstCluster + 2)) {
             try written.open().read("EFI/BOOT/BOOTX64.EFI")
         }
@@ -94,8 +98,7 @@ import TestSupport
         let written = try WrittenVolume(files: Self.small, directories: [], size: 34 << 20)
         let many = try written.open().entry(at: "many")
         // 25 names of 2 long-name entries each, plus "." and "..": 77 slots, 5 clusters.
-        try Self.patch(written.path, at: Self.fatEntryPosition(written, cluster: many.firstCluster + 4),
-                       [UInt8](withUnsafeBytes(of: many.firstCluster.littleEndian, Array.init)))
+        try Self.patch(written.path, at: Self.fatEntryPosition(written, cluster: many.firstCluster + 4), Self.le32(many.firstCluster))
         let error = try #require(throws: FATError.self) { try written.open().list("many") }
         #expect(error == .chainLoop(path: written.path, what: "directory many", cluster: many.firstCluster))
         #expect(error.description.hasSuffix("the cluster chain of directory many returns to cluster \(many.firstCluster)"))
@@ -104,11 +107,12 @@ import TestSupport
     @Test func aChainIntoAFreeClusterOrNowhereIsCorrupt() throws {
         let written = try WrittenVolume(files: Self.small, directories: [], size: 34 << 20)
         let entry = try written.open().entry(at: "EFI/BOOT/BOOTX64.EFI")
-        try Self.patch(written.path, at: Self.fatEntryPosition(written, cluster: entry.firstCluster + 3), [0, 0, 0, 0])
+        let position = Self.fatEntryPosition(written, cluster: entry.firstCluster + 3)
+        try Self.patch(written.path, at: position, [0, 0, 0, 0])
         let free = try #require(throws: FATError.self) { try written.open().read("EFI/BOOT/BOOTX64.EFI") }
-        #expect(free.description.hasSuffix("the cluster chain of EFI/BOOT/BOOTX64.EFI runs into free cluster \(entry.firstCluster + 3)"),
-                "\(free)")
-        try Self.patch(written.path, at: Self.fatEntryPosition(written, cluster: entry.firstCluster + 3), [0xF0, 0xFF, 0xFF, 0x00])
+        let expected = "the cluster chain of EFI/BOOT/BOOTX64.EFI runs into free cluster \(entry.firstCluster + 3)"
+        #expect(free.description.hasSuffix(expected), "\(free)")
+        try Self.patch(written.path, at: position, Self.le32(0x00FF_FFF0))
         let nowhere = try #require(throws: FATError.self) { try written.open().read("EFI/BOOT/BOOTX64.EFI") }
         #expect(nowhere.description.contains("holds 16777200, which is no cluster"), "\(nowhere)")
     }
@@ -130,7 +134,8 @@ import TestSupport
     @Test func bootSectorDamageNamesTheField() throws {
         let written = try WrittenVolume(files: Self.small, directories: [], size: 34 << 20)
         func error(patching offset: UInt64, _ bytes: [UInt8]) throws -> String {
-            let pristine = [UInt8](try Data(contentsOf: URL(fileURLWithPath: written.path))[Int(written.offset)..<Int(written.offset) + 512])
+            let image = try Data(contentsOf: URL(fileURLWithPath: written.path))
+            let pristine = [UInt8](image[Int(written.offset)..<Int(written.offset) + 512])
             try Self.patch(written.path, at: written.offset + offset, bytes)
             defer { try? Self.patch(written.path, at: written.offset, pristine) }
             return try #require(throws: FATError.self) { try written.open() }.description
