@@ -12,8 +12,9 @@ import GPT
 /// /usr/lib/systemd/system/efi.mount                the image's ESP (by PARTUUID) at /efi, read-write
 /// /etc/systemd/system/systemd-bless-boot.service   → /dev/null: it blesses LoaderBootCountPath,
 ///                                                  which after a kexec names the previous boot's entry
-/// /etc/systemd/system-generators/systemd-gpt-auto-generator → /dev/null: the slot and the ESP
-///                                                  are found by hostimg (initrd, efi.mount)
+/// /etc/systemd/system-generators/systemd-{gpt-auto,veritysetup}-generator → /dev/null: the
+///                                                  initrd found the slot and set up dm-verity
+///                                                  from roothash=, efi.mount mounts the ESP
 /// /etc/hostimg/health.d/                           the image's own checks (overlays add them)
 /// /efi/                                            the mount point
 /// ```
@@ -98,6 +99,8 @@ enum HostFiles {
         // The initrd already found the slot by its root hash and this file mounts the ESP:
         // systemd's own discovery would add a second ESP automount (which needs autofs).
         try link("/etc/systemd/system-generators/systemd-gpt-auto-generator", to: "/dev/null")
+        // The initrd set up dm-verity from roothash=; this generator would set it up again.
+        try link("/etc/systemd/system-generators/systemd-veritysetup-generator", to: "/dev/null")
         try directory("/etc/hostimg/health.d")
         try directory("/efi")
     }
