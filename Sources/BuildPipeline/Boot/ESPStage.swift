@@ -38,6 +38,15 @@ enum ESPLayout {
 
     """
 
+    /// The line loader.conf carries when the image is signed for Secure Boot (a comment to
+    /// systemd-boot): `hostimg sign` of an image built `--unsigned` reads it to know that
+    /// systemd-boot, the UKIs and their kernels need Authenticode signatures too.
+    static let secureBootMarker = "# hostimg: boot.secureBoot (systemd-boot, each UKI and its kernel are signed for UEFI Secure Boot)"
+
+    static func loaderConfiguration(secureBoot: Bool) -> String {
+        loaderConfigurationText + (secureBoot ? secureBootMarker + "\n" : "")
+    }
+
     static func entryPath(label: String, tries: Int) -> String {
         entriesDirectory + "/" + BootEntryName.new(base: label, tries: tries).fileName
     }
@@ -60,7 +69,7 @@ struct ESPStage: BuildStage {
             files = [
                 FAT.File(path: ESPLayout.fallbackLoader, contents: loader),
                 FAT.File(path: ESPLayout.loader, contents: loader),
-                FAT.File(path: ESPLayout.loaderConfiguration, contents: Array(ESPLayout.loaderConfigurationText.utf8)),
+                FAT.File(path: ESPLayout.loaderConfiguration, contents: Array(ESPLayout.loaderConfiguration(secureBoot: options.secureBoot).utf8)),
                 FAT.File(path: entry, contents: uki),
             ]
         }

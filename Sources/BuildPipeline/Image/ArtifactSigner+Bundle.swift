@@ -6,6 +6,7 @@ import Musl
 import Bundle
 import ByteCodec
 import DMVerity
+import PE
 import Slots
 import SystemIO
 
@@ -13,7 +14,10 @@ import SystemIO
 /// payload's tree has been checked against the root payload in this run, and the re-signed
 /// bundle goes to its temporary name until every output of the run is ready.
 extension ArtifactSigner {
-    static func stageBundle(_ path: String, identity: SigningIdentity, force: Bool, outputs: StagedOutputs) throws -> Outcome {
+    /// `secureBoot`: sign the UKI and kernel payloads by Authenticode (the build directory's
+    /// image says so); nil decides by the UKI payload (already signed: keep it signed).
+    static func stageBundle(_ path: String, identity: SigningIdentity, force: Bool, outputs: StagedOutputs,
+                            secureBoot: Bool? = nil) throws -> Outcome {
         let reader = try UpdateBundle.Reader(path: path)
         if reader.isSigned, !force {
             throw ImageError.input("\(path) is already signed; pass --force to sign it again")
@@ -34,11 +38,33 @@ extension ArtifactSigner {
             try reader.streamPayload(role: .initrd) { bytes.append(contentsOf: $0) }
             replacing[.initrd] = try BootStage.certify(initrd: bytes, name: "\(path) (initrd)", certificate: identity.certificate)
         }
+        try stageBootPayloads(of: reader, path: path, identity: identity, secureBoot: secureBoot, into: &replacing)
         _ = try UpdateBundle.resign(bundle: path, output: outputs.temporary(for: path), replacing: replacing,
                                     signer: UpdateBundle.Signer(key: identity.key, certificate: identity.certificate),
                                     mtime: reader.mtime)
         return Outcome(path: path, rootHash: Hex.encode(claimed), action: reader.isSigned ? "re-signed bundle" : "signed bundle")
     }
+
+    /// The UKI payload with the certificate in its initrd, and, for Secure Boot, the UKI and
+    /// the kernel payload signed by Authenticode (the kernel payload is the UKI's `.linux`).
+    static func stageBootPayloads(of reader: UpdateBundle.Reader, path: String, identity: SigningIdentity, secureBoot: Bool?,
+                                  into replacing: inout [UpdateBundle.PayloadRole: [UInt8]]) throws {
+        guard let info = reader.manifest.payload(role: .uki) else { return }
+        guard info.size <= UInt64(maximumUKISize) else {
+            throw ImageError.input("\(path): the UKI payload announces \(info.size) bytes, more than a UKI hostimg writes; rebuild the bundle")
+        }
+        var uki: [UInt8] = []
+        try reader.streamPayload(role: .uki) { uki.append(contentsOf: $0) }
+        let signed = secureBoot ?? isAuthenticodeSigned(uki)
+        let certified = try certifyUKI(uki, name: "\(path) (uki)", identity: identity, secureBoot: signed)
+        replacing[.uki] = certified
+        if signed, reader.manifest.payload(role: .kernel) != nil, let kernel = try PE.Image(certified).section(named: ".linux") {
+            replacing[.kernel] = kernel
+        }
+    }
+
+    /// The largest UKI `sign` reads into memory (the kernel, the initrd and the stub).
+    static let maximumUKISize = 512 << 20
 
     /// Streams the root and verity payloads (each checked against the manifest's sizes and
     /// hashes on the way) into scratch files beside the bundle, removed afterwards, and checks

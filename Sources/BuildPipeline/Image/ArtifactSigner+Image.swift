@@ -43,6 +43,14 @@ extension ArtifactSigner {
         }
         guard !outcomes.isEmpty else { throw ImageError.input("\(path): no filled slot to sign") }
         try file.sync()
+        // What firmware boots: each UKI's initrd gets the certificate (and Secure Boot signatures).
+        if let esp = partitions.first(where: { $0.partition.type == GPT.PartitionType.esp })?.partition,
+           let secureBoot = try restageESP(in: copy, partition: esp, identity: identity, name: path) {
+            try file.sync()
+            outcomes.append(Outcome(path: path, rootHash: outcomes[0].rootHash,
+                                    action: secureBoot ? "certified and Secure Boot signed the ESP's UKIs and systemd-boot"
+                                                       : "added the certificate to the ESP's UKIs"))
+        }
         // An unsigned image types its verity-sig partitions as such (they are no signature
         // yet, and systemd-dissect refuses an empty one); now they are signatures.
         let changes = slots.map(\.signature).filter { $0.partition.type == Slot.unsignedSignatureType }

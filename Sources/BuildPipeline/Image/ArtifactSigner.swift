@@ -58,8 +58,11 @@ public enum ArtifactSigner {
             if names.contains(BootFiles.initrdName) {
                 outcomes.append(try stageInitrd(directory + "/" + BootFiles.initrdName, identity: identity, outputs: outputs))
             }
+            let secureBoot = images.isEmpty ? nil : try images.contains { try secureBootMarked(image: directory + "/" + $0) }
+            outcomes += try stageBootFiles(directory, names: names, identity: identity, secureBoot: secureBoot ?? false, outputs: outputs)
             for bundle in bundles {
-                let outcome = try stageBundle(directory + "/" + bundle, identity: identity, force: force, outputs: outputs)
+                let outcome = try stageBundle(directory + "/" + bundle, identity: identity, force: force, outputs: outputs,
+                                              secureBoot: secureBoot)
                 if !images.isEmpty, !imageHashes.contains(outcome.rootHash) {
                     throw ImageError.input("\(directory)/\(bundle) carries root hash \(outcome.rootHash), which no slot of \(images.joined(separator: ", ")) carries (\(imageHashes.joined(separator: ", "))): they are not from one build; rebuild, or sign each file on its own (hostimg sign FILE)")
                 }
