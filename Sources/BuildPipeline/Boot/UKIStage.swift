@@ -31,7 +31,7 @@ struct UKIStage: BuildStage {
             kernel = try PE.Authenticode.sign(kernel, key: signer.key, certificate: signer.certificate)
             try state.outputs.write(files.vmlinuz, bytes: kernel)
         } else if options.secureBoot {
-            state.observer(.warning("boot.secureBoot is set but the build is unsigned: systemd-boot, the UKI and the kernel carry no Authenticode signature, and firmware with Secure Boot on will refuse them"))
+            state.observer(.warning("boot.secureBoot is set but the build is unsigned: systemd-boot, the UKI and the kernel get their Authenticode signatures when `hostimg sign` signs this output"))
         }
         let initrd = try state.readOutput(files.initrd, stage: Self.name)
         var uki = try PE.UKI.assemble(stub: stub, parts: [
