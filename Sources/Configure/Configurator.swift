@@ -12,6 +12,7 @@ import FileTree
 /// 2c. PAM (`Configure.PamProfiles`): `pam-auth-update` writes /etc/pam.d/common-*;
 /// 3. shared libraries (`Configure.LdCache`): SONAME links and `/etc/ld.so.cache`;
 /// 4. systemd units (`Configure.Units`): postinst `deb-systemd-helper enable` + requested units;
+/// 4b. tmpfiles.d lines for the read-only root (`Configure.Tmpfiles`): /etc/mtab, /srv;
 /// 5. identity: empty `/etc/machine-id`, `os-release` with IMAGE_ID/IMAGE_VERSION;
 /// 6. the dpkg database (`Configure.Dpkg`), last, so it sees the final tree.
 ///
@@ -67,6 +68,8 @@ extension Configure {
         /// Configuration files written from package templates (ucf, pam-auth-update), as
         /// `PATH from TEMPLATE`, or `PATH kept (...)` when the tree already had one.
         public var configFiles: [String] = []
+        /// What tmpfiles.d asks for on the read-only root, made at build time (`Configure.Tmpfiles`).
+        public var tmpfilesCreated: [String] = []
         /// Script lines configure recognised but could not act on (unresolved `$var`,
         /// unsupported options), as `package/script:line: text`.
         public var skipped: [String] = []
@@ -157,6 +160,10 @@ extension Configure {
         for name in options.enableUnits { try units.enable(name, in: &tree) }
         if let target = options.defaultTarget { try units.setDefaultTarget(target, in: &tree) }
         report.unitLinks = units.created
+
+        let tmpfiles = try Tmpfiles.read(tree: tree, io: io)
+        report.tmpfilesCreated = try Tmpfiles.apply(tmpfiles.entries, to: &tree, io: io)
+        report.skipped += tmpfiles.skipped
 
         try Identity.writeMachineID(in: &tree, io: &io)
         try Identity.writeOSRelease(in: &tree, io: &io, imageID: options.imageID, imageVersion: options.imageVersion)

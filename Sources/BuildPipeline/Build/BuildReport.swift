@@ -34,6 +34,8 @@ public struct BuildReport: Sendable, Codable {
         public var alternatives: [String: String]
         /// Configuration files written from package templates (ucf, pam-auth-update).
         public var configFiles: [String]
+        /// tmpfiles.d entries on the read-only root, made at build time.
+        public var tmpfilesCreated: [String]
         /// Maintainer-script lines hostimg did not emulate, so a reader can check them.
         public var skippedScriptLines: [String]
     }
@@ -65,6 +67,7 @@ public struct BuildReport: Sendable, Codable {
         configuration = Configuration(usersCreated: report.usersCreated, groupsCreated: report.groupsCreated,
                                       libraries: report.libraries, unitLinks: report.unitLinks,
                                       alternatives: report.alternatives, configFiles: report.configFiles,
+                                      tmpfilesCreated: report.tmpfilesCreated,
                                       skippedScriptLines: report.skipped)
     }
 }
