@@ -37,9 +37,10 @@ final class GuestConsole: Sendable {
 
     /// Starts QEMU with `arguments` (machine, CPU, memory, firmware or kernel, drives, NICs;
     /// no `-serial`, `-monitor` or `-nographic`), its first serial port on this console and
-    /// its stderr beside the log as `LOG.stderr`.
-    init(arguments: [String], logPath: String) throws {
-        guard let qemu = Self.binary else {
+    /// its stderr beside the log as `LOG.stderr`. `executable` replaces QEMU (the harness's
+    /// own tests use a shell that plays a guest).
+    init(arguments: [String], logPath: String, executable: String? = nil) throws {
+        guard let qemu = executable ?? Self.binary else {
             throw Failure(message: "qemu-system-x86_64 is not installed; install qemu-system-x86", tail: "", logPath: logPath)
         }
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
