@@ -4,7 +4,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # System libraries the package links, and the real tools tests check every format with.
 APT_PACKAGES := pkg-config libarchive-dev libzstd-dev libssl-dev libkmod-dev \
 	erofs-utils cryptsetup-bin gdisk fdisk dosfstools mtools kmod libarchive-tools \
-	sbsigntool qemu-system-x86 ovmf systemd-boot-efi zstd xz-utils openssl python3-yaml \
+	sbsigntool qemu-system-x86 qemu-utils ovmf systemd-boot-efi zstd xz-utils openssl python3-yaml \
 	systemd-container
 HOSTIMG := .build/debug/hostimg
 

@@ -8,8 +8,11 @@ import FileTree
 /// Steps, in order (each is also callable on its own for tests):
 /// 1. users and groups (`Configure.Users`): base-passwd masters, sysusers.d, adduser calls;
 /// 2. alternatives (`Configure.Alternatives`): `update-alternatives --install` in scripts;
+/// 2b. configuration files from templates (`Configure.Ucf`): `ucf`/`ucfr` in postinst;
+/// 2c. PAM (`Configure.PamProfiles`): `pam-auth-update` writes /etc/pam.d/common-*;
 /// 3. shared libraries (`Configure.LdCache`): SONAME links and `/etc/ld.so.cache`;
 /// 4. systemd units (`Configure.Units`): postinst `deb-systemd-helper enable` + requested units;
+/// 4b. tmpfiles.d lines for the read-only root (`Configure.Tmpfiles`): /etc/mtab, /srv;
 /// 5. identity: empty `/etc/machine-id`, `os-release` with IMAGE_ID/IMAGE_VERSION;
 /// 6. the dpkg database (`Configure.Dpkg`), last, so it sees the final tree.
 ///
@@ -62,6 +65,11 @@ extension Configure {
         public var unitLinks: [String] = []
         /// Alternatives chosen: NAME → PATH.
         public var alternatives: [String: String] = [:]
+        /// Configuration files written from package templates (ucf, pam-auth-update), as
+        /// `PATH from TEMPLATE`, or `PATH kept (...)` when the tree already had one.
+        public var configFiles: [String] = []
+        /// What tmpfiles.d asks for on the read-only root, made at build time (`Configure.Tmpfiles`).
+        public var tmpfilesCreated: [String] = []
         /// Script lines configure recognised but could not act on (unresolved `$var`,
         /// unsupported options), as `package/script:line: text`.
         public var skipped: [String] = []
@@ -119,6 +127,18 @@ extension Configure {
         report.skipped += alternatives.skipped
         report.alternatives = try alternatives.apply(to: &tree, io: &io)
 
+        let ucf = Ucf.parse(packages: sorted)
+        report.skipped += ucf.skipped
+        let ucfResult = try ucf.apply(to: &tree, io: &io)
+        report.configFiles += ucfResult.done
+        report.skipped += ucfResult.skipped
+
+        if let requester = PamProfiles.requested(by: sorted) {
+            let pam = try PamProfiles.apply(to: &tree, io: io)
+            report.configFiles += pam.written.map { "\($0) from \(PamProfiles.profileDirectory) (pam-auth-update, \(requester))" }
+            report.skipped += pam.skipped
+        }
+
         let cache = try LdCache.build(tree: &tree, io: io)
         report.libraries = cache.entries.count
         report.sonameLinksCreated = cache.linksCreated
@@ -127,6 +147,7 @@ extension Configure {
         var units = Units(tree: tree, io: io)
         if options.enablePackageUnits {
             let requested = Units.packageEnables(packages: sorted)
+            report.skipped += requested.upgradeOnly
             for name in requested.names {
                 // A package may enable a unit another stage pruned; that is not the user's error.
                 if units.find(name) == nil {
@@ -139,6 +160,10 @@ extension Configure {
         for name in options.enableUnits { try units.enable(name, in: &tree) }
         if let target = options.defaultTarget { try units.setDefaultTarget(target, in: &tree) }
         report.unitLinks = units.created
+
+        let tmpfiles = try Tmpfiles.read(tree: tree, io: io)
+        report.tmpfilesCreated = try Tmpfiles.apply(tmpfiles.entries, to: &tree, io: io)
+        report.skipped += tmpfiles.skipped
 
         try Identity.writeMachineID(in: &tree, io: &io)
         try Identity.writeOSRelease(in: &tree, io: &io, imageID: options.imageID, imageVersion: options.imageVersion)

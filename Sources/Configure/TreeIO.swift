@@ -46,10 +46,11 @@ extension Configure {
                        at: Self.canonical(path, in: tree), in: &tree)
         }
 
-        func directory(_ path: String, mode: UInt16 = 0o755, in tree: inout FileTree) throws(ConfigureError) {
+        func directory(_ path: String, mode: UInt16 = 0o755, uid: UInt32 = 0, gid: UInt32 = 0,
+                       in tree: inout FileTree) throws(ConfigureError) {
             let path = Self.canonical(path, in: tree)
             if let existing = tree[path], existing.isDirectory { return }
-            try insert(.directory(mode: mode, origin: Configure.origin), at: path, in: &tree)
+            try insert(FileTree.Node(.directory, mode: mode, uid: uid, gid: gid, origin: Configure.origin), at: path, in: &tree)
         }
 
         private func insert(_ node: FileTree.Node, at path: String, in tree: inout FileTree) throws(ConfigureError) {

@@ -110,22 +110,46 @@ extension Configure {
 
         /// Units packages enable in postinst: dh_installsystemd's `deb-systemd-helper enable 'U'`.
         /// Sorted by package name, then in script order; `origin` says which package asked.
-        static func packageEnables(packages: [InstalledPackage]) -> (names: [String], origin: [String: String]) {
+        ///
+        /// An enable inside `if deb-systemd-helper debian-installed 'U'` is left out and listed
+        /// in `upgradeOnly`: dh_installsystemd writes that guard for units installed with
+        /// `--no-enable` (openssh-server's ssh.socket), which a first install never enables;
+        /// enabling ssh.socket beside ssh.service would make the two fight over port 22.
+        static func packageEnables(packages: [InstalledPackage])
+            -> (names: [String], origin: [String: String], upgradeOnly: [String]) {
             var names: [String] = []
             var origin: [String: String] = [:]
+            var upgradeOnly: [String] = []
             for package in packages {
                 guard let script = package.scripts["postinst"] else { continue }
-                for (_, text) in Configure.logicalLines(script) {
+                var depth = 0
+                var guardDepth: Int?
+                for (line, text) in Configure.logicalLines(script) {
+                    let trimmed = text.trimmed()
+                    if trimmed.hasPrefix("if "), !trimmed.hasSuffix("fi"), !trimmed.contains("; fi;") {
+                        depth += 1
+                        if guardDepth == nil, Configure.command("deb-systemd-helper", in: text)?.words.contains("debian-installed") == true {
+                            guardDepth = depth
+                        }
+                    }
+                    if trimmed == "fi" || trimmed.hasPrefix("fi ") || trimmed.hasPrefix("fi;") {
+                        if depth == guardDepth { guardDepth = nil }
+                        depth -= 1
+                    }
                     guard let (words, variable) = Configure.command("deb-systemd-helper", in: text), !variable else { continue }
                     let arguments = words.filter { !$0.hasPrefix("-") }
                     guard arguments.first == "enable" else { continue }
+                    if guardDepth != nil {
+                        upgradeOnly += arguments.dropFirst().map { "\(package.name)/postinst:\(line): enable \($0) only on upgrade (debian-installed guard); a first install leaves it disabled" }
+                        continue
+                    }
                     for unit in arguments.dropFirst() where origin[unit] == nil {
                         names.append(unit)
                         origin[unit] = package.name
                     }
                 }
             }
-            return (names, origin)
+            return (names, origin, upgradeOnly)
         }
     }
 }

@@ -48,3 +48,31 @@ import Testing
         #expect(found.names == ["apt-daily-upgrade.timer"])
     }
 }
+
+extension UnitsTests {
+    /// dh_installsystemd's guard for a unit shipped with --no-enable (openssh-server's ssh.socket).
+    static let upgradeOnlyPostinst = """
+        if [ "$1" = "configure" ] || [ "$1" = "abort-upgrade" ] ; then
+        \tif deb-systemd-helper --quiet was-enabled 'ssh.service'; then
+        \t\tdeb-systemd-helper enable 'ssh.service' >/dev/null || true
+        \tfi
+        fi
+        if [ "$1" = "configure" ] || [ "$1" = "abort-upgrade" ] ; then
+        \tif deb-systemd-helper debian-installed 'ssh.socket'; then
+        \t\tif deb-systemd-helper --quiet was-enabled 'ssh.socket'; then
+        \t\t\tdeb-systemd-helper enable 'ssh.socket' >/dev/null || true
+        \t\tfi
+        \tfi
+        \tdeb-systemd-helper update-state 'ssh.socket' >/dev/null || true
+        fi
+        if true; then deb-systemd-helper enable 'after.service'; fi
+
+        """
+
+    @Test func upgradeOnlyEnablesAreLeftOut() throws {
+        let ssh = try InstalledPackage.fixture("openssh-server", scripts: ["postinst": Self.upgradeOnlyPostinst])
+        let found = Configure.Units.packageEnables(packages: [ssh])
+        #expect(found.names == ["ssh.service", "after.service"])
+        #expect(found.upgradeOnly.count == 1 && found.upgradeOnly[0].hasPrefix("openssh-server/postinst:9: enable ssh.socket only on upgrade"))
+    }
+}

@@ -32,6 +32,10 @@ public struct BuildReport: Sendable, Codable {
         public var libraries: Int
         public var unitLinks: [String]
         public var alternatives: [String: String]
+        /// Configuration files written from package templates (ucf, pam-auth-update).
+        public var configFiles: [String]
+        /// tmpfiles.d entries on the read-only root, made at build time.
+        public var tmpfilesCreated: [String]
         /// Maintainer-script lines hostimg did not emulate, so a reader can check them.
         public var skippedScriptLines: [String]
     }
@@ -62,6 +66,8 @@ public struct BuildReport: Sendable, Codable {
     mutating func record(_ report: Configure.Report) {
         configuration = Configuration(usersCreated: report.usersCreated, groupsCreated: report.groupsCreated,
                                       libraries: report.libraries, unitLinks: report.unitLinks,
-                                      alternatives: report.alternatives, skippedScriptLines: report.skipped)
+                                      alternatives: report.alternatives, configFiles: report.configFiles,
+                                      tmpfilesCreated: report.tmpfilesCreated,
+                                      skippedScriptLines: report.skipped)
     }
 }
