@@ -75,11 +75,22 @@ struct BootCountingEndToEndTests {
             try ESPFiles.replace(image, offset: esp.offset, path: try #require(boot.espEntry), with: file)
             let refused = try GuestConsole(arguments: Firmware.arguments(disk: image, variables: variables, secureBoot: true),
                                            logPath: scratch.path("\(name).log"))
-            let text = try await refused.watch(for: .seconds(240), until: ["Linux version", "Access Denied", "Security Violation"])
+            let text = try await Self.watch(refused, for: .seconds(240), until: ["Linux version", "Access Denied", "Security Violation"])
             refused.kill()
             #expect(!text.contains("Linux version"), "a \(name) UKI started its kernel under Secure Boot")
             #expect(text.contains("Access Denied") || text.contains("Security Violation"), "no refusal seen for the \(name) UKI:\n\(text.suffix(2000))")
         }
+    }
+
+    /// The console text once one of `markers` appeared (and 5 s more, for the lines around
+    /// it), QEMU stopped, or `duration` passed.
+    static func watch(_ console: GuestConsole, for duration: Duration, until markers: [String]) async throws -> String {
+        let deadline = ContinuousClock.now + duration
+        while ContinuousClock.now < deadline, console.isRunning, !markers.contains(where: console.text.contains) {
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        try await Task.sleep(for: .seconds(5))
+        return console.text
     }
 
     /// qemu-dev with one more overlay whose health check always fails, built from a copy of
@@ -102,7 +113,11 @@ struct BootCountingEndToEndTests {
         options.root = project
         options.lockPath = project + "/manifests/qemu-dev.lock"
         options.target = .bundle
-        options.image = ImageRequest(signing: .unsigned, environment: ProcessInfo.processInfo.environment)
+        let identity = try DevelopmentIdentity.generate(commonName: "hostimg development key (unhealthy)", validityDays: 2, keyType: .rsa2048)
+        try identity.privateKeyPEM.write(toFile: scratch.path("key.pem"), atomically: true, encoding: .utf8)
+        try identity.certificatePEM.write(toFile: scratch.path("cert.pem"), atomically: true, encoding: .utf8)
+        options.image = ImageRequest(signing: .files(key: scratch.path("key.pem"), certificate: scratch.path("cert.pem")),
+                                     environment: ProcessInfo.processInfo.environment)
         return try await Pipeline(options).run()
     }
 }
