@@ -4,7 +4,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # System libraries the package links, and the real tools tests check every format with.
 APT_PACKAGES := pkg-config libarchive-dev libzstd-dev libssl-dev libkmod-dev \
 	erofs-utils cryptsetup-bin gdisk fdisk dosfstools mtools kmod libarchive-tools \
-	sbsigntool qemu-system-x86 qemu-utils ovmf systemd-boot-efi zstd xz-utils openssl python3-yaml \
+	sbsigntool qemu-system-x86 qemu-utils ovmf systemd-boot-efi zstd xz-utils openssl python3-yaml binutils \
 	systemd-container
 HOSTIMG := .build/debug/hostimg
 
@@ -39,6 +39,7 @@ test: deps
 
 # End-to-end runs against Debian's mirror (chroot into a built tree, QEMU boots of the image).
 e2e: deps
+	@command -v virt-fw-vars >/dev/null || python3 -m pip install -q virt-firmware
 	$(SWIFT) build --build-tests
 	HOSTIMG_NETWORK_TESTS=1 $(SWIFT) test --skip-build --filter 'EndToEndTests|RepositoryTests'
 

@@ -63,7 +63,9 @@ struct FirmwareBootEndToEndTests {
         let cmdline = try await console.run("cat /proc/cmdline")
         #expect(cmdline.output.trimmingCharacters(in: .whitespacesAndNewlines) == commandLine)
         let mount = try await console.run("findmnt -n -o FSTYPE,OPTIONS /efi")
-        #expect(mount.output.hasPrefix("vfat rw,"), "the ESP is not mounted read-write at /efi: \(mount.output)")
+        let fields = mount.output.split(whereSeparator: \.isWhitespace).map(String.init)
+        #expect(fields.first == "vfat" && fields.dropFirst().first?.hasPrefix("rw,") == true,
+                "the ESP is not mounted read-write at /efi: \(mount.output)")
         let state = try await console.run("systemctl is-system-running --wait", timeout: .seconds(600))
         #expect(state.output.trimmingCharacters(in: .whitespacesAndNewlines) == "running", "system state: \(state.output)")
         let failed = try await console.run("systemctl --failed --no-legend --plain")

@@ -25,8 +25,11 @@ extension BootStageTests {
 
         // The directory, as `hostimg sign DIR` signs it: initrd.img is not a disk image.
         let outcomes = try ArtifactSigner.signDirectory(later, identity: identity, force: false)
-        #expect(outcomes.map(\.path) == [image, later + "/initrd.img", bundle], "\(outcomes.map(\.action))")
-        #expect(outcomes[1].action.contains("added the certificate"), "\(outcomes[1].action)")
+        let uki = later + "/" + (try #require(FileManager.default.contentsOfDirectory(atPath: later).first { $0.hasSuffix(".efi") }))
+        #expect(outcomes.map(\.path) == [image, image, later + "/initrd.img", uki, bundle], "\(outcomes.map(\.action))")
+        #expect(outcomes[1].action == "added the certificate to the ESP's UKIs", "\(outcomes[1].action)")
+        #expect(outcomes[2].action.contains("added the certificate"), "\(outcomes[2].action)")
+        #expect(try Self.read(signed + "/" + (uki as NSString).lastPathComponent) == Self.read(uki))
 
         #expect(try Self.read(signed + "/initrd.img") == Self.read(later + "/initrd.img"))
         #expect(FileManager.default.contentsEqual(atPath: signedImage, andPath: image))

@@ -37,6 +37,7 @@ import TestSupport
         let found = try #require(BootInput.locateInit(environment: [:]), "hostimg-init is built beside the test bundle")
         initProgram = found
         try Self.addHostLibraries(of: initProgram, to: &tree, store: fixture.store)
+        try Self.addBootLoader(to: &tree, store: fixture.store)
         self.tree = tree
     }
 
@@ -65,10 +66,25 @@ import TestSupport
         }
     }
 
-    func build(_ name: String, signed: Bool) async throws -> (ImageBuild.Result, String) {
+    /// systemd-boot-efi's stub and boot loader from the build host (CI installs the package)
+    /// and an os-release, as the image's packages bring them.
+    static func addBootLoader(to tree: inout FileTree, store: ContentStore) throws {
+        for name in ["linuxx64.efi.stub", "systemd-bootx64.efi"] {
+            let host = "/usr/lib/systemd/boot/efi/" + name
+            let bytes = try #require(FileManager.default.contents(atPath: host), "\(host) is there (apt-get install systemd-boot-efi)")
+            try tree.insert(FileTree.Node(.regular(try store.put([UInt8](bytes))), mode: 0o644), at: host)
+        }
+        let osRelease = "ID=debian\nVERSION_ID=\"12\"\nIMAGE_ID=test\nIMAGE_VERSION=1\n"
+        try tree.insert(FileTree.Node(.regular(try store.put(Array(osRelease.utf8))), mode: 0o644), at: "/usr/lib/os-release")
+        try tree.insert(FileTree.Node(.symlink("../usr/lib/os-release"), mode: 0o777), at: "/etc/os-release")
+    }
+
+    func build(_ name: String, signed: Bool, configure: (inout ImageBuild.Options) -> Void = { _ in }) async throws -> (ImageBuild.Result, String) {
         var options = fixture.options(output: fixture.scratch.path(name), signer: signed ? ImageFixture.identity.0 : nil)
         options.boot = BootInput(vmlinuz: "/boot/vmlinuz-\(Self.kernelVersion)", kernelVersion: Self.kernelVersion,
                                  modules: Self.modules, commandLine: ["console=ttyS0", "panic=10"], initProgram: initProgram)
+        options.espSize = 64 << 20  // systemd-boot twice and a UKI with the debug init in its initrd
+        configure(&options)
         try FileManager.default.createDirectory(atPath: options.output, withIntermediateDirectories: true)
         return (try await ImageBuild(options).run(tree: tree, store: fixture.store), options.output)
     }
@@ -100,7 +116,7 @@ import TestSupport
 
         // The bundle carries them as payloads of their own, hashed like the rest.
         let payloads = result.report.bundlePayloads
-        #expect(payloads.map(\.role) == ["root", "verity", "verity-sig", "kernel", "initrd", "cmdline"])
+        #expect(payloads.map(\.role) == ["root", "verity", "verity-sig", "kernel", "initrd", "cmdline", "uki"])
         let kernelPayload = try #require(payloads.first { $0.role == "kernel" })
         #expect(kernelPayload.sha256 == Hex.encode(try Crypto.SHA256.hash(kernel)))
 

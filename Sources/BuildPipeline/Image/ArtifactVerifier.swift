@@ -92,6 +92,7 @@ public enum ArtifactVerifier {
         for slot in slots {
             verify(slot, path: path, certificate: certificate, into: &report)
         }
+        verifyESP(table, slots: slots, path: path, certificate: certificate, into: &report)
         return report
     }
 
