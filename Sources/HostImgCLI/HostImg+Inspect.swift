@@ -76,6 +76,15 @@ extension HostImg {
                     console.write("  \(file.type)\(file.mode) \(file.uid)/\(file.gid) \(String(file.size).leftPad(10)) \(file.path)\(target)\n")
                 }
             }
+            if let esp = inspection.esp {
+                let loader = esp.bootLoaderSigned.map { $0 ? "systemd-boot (signed for Secure Boot)" : "systemd-boot" } ?? "no boot loader"
+                console.write("ESP: \(esp.fileSystem), \(loader)\n")
+                for entry in esp.entries {
+                    let state = entry.state == "counting" ? "\(entry.triesLeft ?? 0) tries left" : entry.state
+                    let signed = entry.secureBootSigned ? ", signed" : ""
+                    console.write("  EFI/Linux/\(entry.file)  boots \(entry.slot.map { "slot \($0)" } ?? "no slot of this disk"), \(state), \(Size.describe(entry.bytes))\(signed)\n")
+                }
+            }
         }
     }
 }

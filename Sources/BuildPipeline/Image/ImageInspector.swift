@@ -53,6 +53,8 @@ public struct Inspection: Sendable, Codable {
     public var diskGUID: String?
     public var partitions: [Partition] = []
     public var slots: [SlotInfo] = []
+    /// What firmware boots: the ESP's file system, systemd-boot and the UKIs (images only).
+    public var esp: ESP?
     public var bundle: UpdateBundle.Manifest?
     public var bundleSigned: Bool?
 
@@ -92,9 +94,11 @@ public struct Inspection: Sendable, Codable {
                 return Partition(number: index + 1, label: part.name, type: GPT.PartitionType.name(of: part.type) ?? part.type.description,
                                  uuid: part.uuid.description, offset: part.offset, size: part.size, attributes: attributes)
             }
-            for slot in SlotTable(table).slots {
+            let slots = SlotTable(table).slots
+            for slot in slots {
                 result.slots.append(try describe(slot, path: path, listFiles: listFiles))
             }
+            result.esp = describeESP(table, slots: slots, path: path)
             return result
         }
     }
