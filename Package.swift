@@ -75,11 +75,14 @@ let package = Package(
         .target(name: "GPT", dependencies: ["SystemIO", "ByteCodec"]),
         .target(name: "Bundle", dependencies: ["Crypto", "Zstd", "SystemIO", "ByteCodec"]),
 
-        // The initrd's /init: Swift stdlib linked statically, no Foundation (HostImgInit.swift).
+        // The initrd's /init: one statically linked program (Swift runtime, glibc, libcrypto),
+        // no Foundation, so the initrd carries no shared library (docs/boot.md, "The initrd").
         .target(name: "HostImgInit", dependencies: ["SystemIO", "Crypto", "GPT", "DMVerity", "Slots", "ByteCodec"]),
+        // Its C start-up, before the Swift runtime's initializers (cinitstartup.c says why).
+        .target(name: "CInitStartup"),
         .executableTarget(
-            name: "hostimg-init", dependencies: ["HostImgInit"],
-            linkerSettings: [.unsafeFlags(["-static-stdlib", "-Xlinker", "--strip-all", "-Xlinker", "--gc-sections"])]
+            name: "hostimg-init", dependencies: ["HostImgInit", "CInitStartup"],
+            linkerSettings: [.unsafeFlags(["-static-executable", "-Xlinker", "--strip-all", "-Xlinker", "--gc-sections"])]
         ),
 
         // `make bench`: lint throughput and process wall time.

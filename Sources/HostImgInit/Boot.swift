@@ -8,7 +8,14 @@ import Glibc
 /// The boot sequence, step by step (see the module documentation in HostImgInit.swift).
 public enum Boot {
     /// Run the whole sequence as PID 1; ends in execv of the real init or the failure action.
+    /// Outside PID 1 it refuses with status 2: it mounts over /dev, /proc and /sys and ends
+    /// by replacing the root, which it must never do outside an initrd.
     public static func main(arguments: [String]) -> Never {
+        guard getpid() == 1 else {
+            let message = "hostimg-init: this is the initrd's /init and runs only as PID 1 (the kernel starts it); it does nothing here\n"
+            _ = message.withCString { write(2, $0, strlen($0)) }
+            exit(2)
+        }
         var action = FailureAction.halt
         var refused: [ModuleList.Refusal] = []
         do {

@@ -1,6 +1,6 @@
 /// HostImgInit: everything the initrd's `/init` does, as a library so every parser is
-/// unit-tested. Swift standard library + Glibc only (no Foundation: the binary links the
-/// Swift runtime statically and needs only glibc and libcrypto at run time).
+/// unit-tested. Swift standard library + Glibc only (no Foundation). The executable is linked
+/// statically (Swift runtime, glibc, libcrypto), so the initrd holds no shared library.
 ///
 /// # Contract with the initrd builder
 ///
