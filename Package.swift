@@ -29,7 +29,7 @@ let package = Package(
             name: "BuildPipeline",
             dependencies: [
                 "Manifests", "ContentStore", "FileTree", "Debian", "Repository", "RootFS", "Configure", "Prune",
-                "EROFS", "DMVerity", "GPT", "Bundle", "Crypto", "ELF", "Archive", "Drivers", "Slots",
+                "EROFS", "DMVerity", "GPT", "Bundle", "Crypto", "ELF", "Archive", "Zstd", "Drivers", "Slots",
                 "SystemIO", "ByteCodec",
             ]
         ),

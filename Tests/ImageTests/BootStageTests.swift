@@ -194,7 +194,7 @@ import TestSupport
 
         var builder = InitrdBuilder(tree: tree, store: store)
         try builder.addFromTree("/usr/bin/true", followELF: true)
-        let summary = try builder.write(to: scratch.path("initrd"), mtime: 0, level: 3)
+        let summary = try builder.write(to: scratch.path("initrd"), mtime: 0, compression: .init(level: 3))
         #expect(summary.libraries == ["ld-linux-x86-64.so.2", "libc.so.6"])  // libc names the loader too
         let root = scratch.path("root")
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
