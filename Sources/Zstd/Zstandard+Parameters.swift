@@ -33,13 +33,17 @@ extension Zstandard {
         /// Bytes per job when `workers` > 0; nil lets zstd pick (four windows, often the
         /// whole input of a small file, which then runs on one thread).
         public var jobSize: Int?
+        /// How much of the data before a job the job may refer to, as 9 minus log2 of the
+        /// window's fraction (9 the whole window, 6 an eighth): each job indexes that overlap
+        /// again, so with small jobs a smaller overlap saves most of the threads' extra work.
+        public var overlapLog: Int?
         /// Threads besides the caller's; 0 compresses on the calling thread (different bytes).
         public var workers: Int
         public var checksum: Bool
 
         public init(level: Int, strategy: Strategy? = nil, windowLog: Int? = nil, hashLog: Int? = nil,
                     chainLog: Int? = nil, searchLog: Int? = nil, minMatch: Int? = nil, targetLength: Int? = nil,
-                    jobSize: Int? = nil, workers: Int = 0, checksum: Bool = true) {
+                    jobSize: Int? = nil, overlapLog: Int? = nil, workers: Int = 0, checksum: Bool = true) {
             self.level = level
             self.strategy = strategy
             self.windowLog = windowLog
@@ -49,6 +53,7 @@ extension Zstandard {
             self.minMatch = minMatch
             self.targetLength = targetLength
             self.jobSize = jobSize
+            self.overlapLog = overlapLog
             self.workers = workers
             self.checksum = checksum
         }
@@ -59,7 +64,7 @@ extension Zstandard {
             var fields = ["level=\(level)"]
             if let strategy { fields.append("strat=\(strategy.name)") }
             for (name, value) in [("wlog", windowLog), ("hlog", hashLog), ("clog", chainLog), ("slog", searchLog),
-                                  ("mml", minMatch), ("tlen", targetLength), ("job", jobSize)] {
+                                  ("mml", minMatch), ("tlen", targetLength), ("job", jobSize), ("ovlog", overlapLog)] {
                 if let value { fields.append("\(name)=\(value)") }
             }
             fields.append(workers > 0 ? "jobs" : "single-threaded")
@@ -86,6 +91,7 @@ extension Zstandard {
             // single-threaded run, which would give other bytes.
             try set(ZSTD_c_nbWorkers, workers > 0 ? workers : nil, "the worker threads")
             try set(ZSTD_c_jobSize, workers > 0 ? jobSize : nil, "the job size")
+            try set(ZSTD_c_overlapLog, workers > 0 ? overlapLog : nil, "the overlap log")
         }
     }
 

@@ -9,7 +9,7 @@ import Zstd
     let input = TestData.mixed(size: 3 * 1024 * 1024, seed: 5)
     static let initrdLike = Zstandard.Parameters(
         level: 19, strategy: .binaryTreeOptimal, windowLog: 22, hashLog: 18, chainLog: 18, searchLog: 1,
-        minMatch: 3, targetLength: 32, jobSize: 1 << 20, workers: 1)
+        minMatch: 3, targetLength: 32, jobSize: 1 << 20, overlapLog: 6, workers: 1)
 
     @Test func theBytesAreTheSameForAnyNumberOfWorkers() throws {
         let one = try Zstandard.compress(input, parameters: Self.initrdLike)
@@ -29,7 +29,7 @@ import Zstd
         shallow.strategy = .lazy2
         #expect(try Zstandard.compress(input, parameters: shallow) != Zstandard.compress(input, parameters: Self.initrdLike))
         #expect(Self.initrdLike.description
-            == "level=19,strat=btopt,wlog=22,hlog=18,clog=18,slog=1,mml=3,tlen=32,job=1048576,jobs")
+            == "level=19,strat=btopt,wlog=22,hlog=18,clog=18,slog=1,mml=3,tlen=32,job=1048576,ovlog=6,jobs")
     }
 
     @Test func aRefusedValueIsNamed() throws {

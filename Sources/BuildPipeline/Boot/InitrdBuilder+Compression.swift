@@ -14,7 +14,7 @@ extension InitrdBuilder {
     public static var compression: Zstandard.Parameters {
         Zstandard.Parameters(
             level: 19, strategy: .binaryTreeOptimal, windowLog: 22, hashLog: 18, chainLog: 18, searchLog: 1,
-            minMatch: 3, targetLength: 32, jobSize: 2 << 20,
+            minMatch: 3, targetLength: 32, jobSize: 2 << 20, overlapLog: 6,
             workers: max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8)))
     }
 }
