@@ -224,14 +224,22 @@ public struct InitrdBuilder {
         }
     }
 
-    /// The initrd's bytes: `archive` compressed in one zstd frame with `compression`.
+    /// The initrd's bytes: `archive` compressed in one zstd frame with `compression`, or the
+    /// same bytes from the content store's `InitrdCache` when this archive was compressed before.
     public func compressed(mtime: Int64, compression: Zstandard.Parameters = compression) throws -> (bytes: [UInt8], summary: Summary) {
         let (archive, files, contentBytes) = try archive(mtime: mtime)
+        let cache = store.map(InitrdCache.init)
+        let key = try? cache?.key(archive: archive, compression: compression)
         let bytes: [UInt8]
-        do {
-            bytes = try Zstandard.compress(archive, parameters: compression)
-        } catch {
-            throw BuildError(stage: .boot, cause: error, context: "cannot compress the initrd (\(archive.count) bytes)")
+        if let cache, let key, let cached = cache.load(key: key, archive: archive) {
+            bytes = cached
+        } else {
+            do {
+                bytes = try Zstandard.compress(archive, parameters: compression)
+            } catch {
+                throw BuildError(stage: .boot, cause: error, context: "cannot compress the initrd (\(archive.count) bytes)")
+            }
+            if let cache, let key { cache.save(bytes, key: key) }
         }
         let summary = Summary(entries: entries.count - 1, files: files, uncompressedBytes: contentBytes,
                               compressedBytes: UInt64(bytes.count), libraries: libraries.sorted())
