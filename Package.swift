@@ -76,7 +76,10 @@ let package = Package(
         .target(name: "Bundle", dependencies: ["Crypto", "Zstd", "SystemIO", "ByteCodec"]),
 
         // The initrd's /init: one statically linked program (Swift runtime, glibc, libcrypto),
-        // no Foundation, so the initrd carries no shared library (docs/boot.md, "The initrd").
+        // no Foundation, so the initrd carries no shared library (docs/boot.md, "Size and
+        // speed"). Linking it, ld warns that dlopen, getaddrinfo and gethostbyname would need
+        // glibc's shared libraries at run time: libcrypto and the Swift runtime refer to them,
+        // the init never calls them.
         .target(name: "HostImgInit", dependencies: ["SystemIO", "Crypto", "GPT", "DMVerity", "Slots", "ByteCodec"]),
         // Its C start-up, before the Swift runtime's initializers (cinitstartup.c says why).
         .target(name: "CInitStartup"),
