@@ -29,7 +29,7 @@ let package = Package(
             name: "BuildPipeline",
             dependencies: [
                 "Manifests", "ContentStore", "FileTree", "Debian", "Repository", "RootFS", "Configure", "Prune",
-                "EROFS", "DMVerity", "GPT", "Bundle", "Crypto", "ELF", "Archive", "Drivers", "Slots",
+                "EROFS", "DMVerity", "GPT", "Bundle", "Crypto", "ELF", "Archive", "Zstd", "Drivers", "Slots",
                 "SystemIO", "ByteCodec", "PE", "FAT", "BootEntries",
             ]
         ),
@@ -89,11 +89,17 @@ let package = Package(
         // PE/COFF: the unified kernel image (systemd-stub + sections) and its Authenticode signature.
         .target(name: "PE", dependencies: ["Crypto", "ByteCodec"]),
 
-        // The initrd's /init: Swift stdlib linked statically, no Foundation (HostImgInit.swift).
+        // The initrd's /init: one statically linked program (Swift runtime, glibc, libcrypto),
+        // no Foundation, so the initrd carries no shared library (docs/boot.md, "Size and
+        // speed"). Linking it, ld warns that dlopen, getaddrinfo and gethostbyname would need
+        // glibc's shared libraries at run time: libcrypto and the Swift runtime refer to them,
+        // the init never calls them.
         .target(name: "HostImgInit", dependencies: ["SystemIO", "Crypto", "GPT", "DMVerity", "Slots", "ByteCodec"]),
+        // Its C start-up, before the Swift runtime's initializers (cinitstartup.c says why).
+        .target(name: "CInitStartup"),
         .executableTarget(
-            name: "hostimg-init", dependencies: ["HostImgInit"],
-            linkerSettings: [.unsafeFlags(["-static-stdlib", "-Xlinker", "--strip-all", "-Xlinker", "--gc-sections"])]
+            name: "hostimg-init", dependencies: ["HostImgInit", "CInitStartup"],
+            linkerSettings: [.unsafeFlags(["-static-executable", "-Xlinker", "--strip-all", "-Xlinker", "--gc-sections"])]
         ),
 
         // `make bench`: lint throughput and process wall time.

@@ -8,7 +8,11 @@
 #     mkinitramfs again with MODULES=list and the kernel file's initrd modules, the smallest
 #     initramfs-tools can make for this boot;
 #  2. sizes: modules before and after pruning (report.json), the three initrds;
-#  3. times under QEMU (-accel tcg, the same machine for both): QEMU start to the first line
+#  3. the time to make an initrd: hostimg's boot stage (with the uki and esp stages when the
+#     report has them), once with the compressed-initrd cache emptied ("cold") and once
+#     filled ("warm"), both with the package cache warm, against mkinitramfs MODULES=list for
+#     the same kernel in the scratch root (median of RUNS);
+#  4. times under QEMU (-accel tcg, the same machine for both): QEMU start to the first line
 #     of each initrd's userspace ("hostimg-init:" / initramfs-tools' "Loading, please
 #     wait..."), and for hostimg on to the switch into the host's init, systemd's banner and
 #     the self-test's first line. Median of RUNS boots.
@@ -67,12 +71,35 @@ cp -a "$work/debian/etc/initramfs-tools/." "$work/conf/"
 sed -i 's/^MODULES=.*/MODULES=list/' "$work/conf/initramfs.conf"
 echo "$modules" | tr ',' '\n' >"$work/conf/modules"
 cp -a "$work/conf" "$work/debian/tmp/bench-conf"
-chroot "$work/debian" mkinitramfs -d /tmp/bench-conf -o /tmp/initrd-list "$kernel" >/dev/null 2>&1
+now() { date +%s.%N; }
+mkinitramfs_times=()
+for _ in $(seq "$runs"); do
+  start=$(now)
+  chroot "$work/debian" mkinitramfs -d /tmp/bench-conf -o /tmp/initrd-list "$kernel" >/dev/null 2>&1
+  mkinitramfs_times+=("$(echo "$(now) - $start" | bc)")
+done
 debian_list="$work/debian/tmp/initrd-list"
 
-python3 - "$report" "$work/out" "$debian_most" "$debian_list" "$runs" "$kernel" <<'EOF'
+# hostimg's initrd stages again, the packages cached: first without the compressed-initrd
+# cache (InitrdCache), then with the entry that build left.
+initrd_stages() {
+  "$hostimg" build "$manifest" -o "$work/again" --cache "$cache" --lock "$lock" --locked \
+    --key "$work/keys/key.pem" --cert "$work/keys/cert.pem" >/dev/null 2>&1
+  python3 -c '
+import json, sys
+stages = {s["name"]: s["seconds"] for s in json.load(open(sys.argv[1]))["stages"]}
+names = [n for n in ("boot", "initrd", "uki", "esp") if n in stages]
+print(round(sum(stages[n] for n in names), 3), "+".join(names))' "$work/again/report.json"
+}
+rm -rf "$cache/initrd"
+read -r initrd_cold initrd_stage_names < <(initrd_stages)
+read -r initrd_warm _ < <(initrd_stages)
+rm -rf "$work/again"
+
+python3 - "$report" "$work/out" "$debian_most" "$debian_list" "$runs" "$kernel" \
+  "$initrd_cold" "$initrd_warm" "$initrd_stage_names" "${mkinitramfs_times[*]}" <<'EOF'
 import json, os, subprocess, sys, time, re, statistics, select
-report_path, out, debian_most, debian_list, runs, kernel = sys.argv[1:]
+report_path, out, debian_most, debian_list, runs, kernel, cold, warm, stage_names, mkinitramfs = sys.argv[1:]
 runs = int(runs)
 report = json.load(open(report_path))
 d = report["drivers"]
@@ -86,6 +113,13 @@ lst = os.path.getsize(debian_list)
 print(f"  initrd:   hostimg {ours:>11,} bytes")
 print(f"            initramfs-tools MODULES=most (Debian's default) {most:>11,} bytes   ratio {most/ours:5.2f} x")
 print(f"            initramfs-tools MODULES=list (same modules)     {lst:>11,} bytes   ratio {lst/ours:5.2f} x")
+print(f"            hostimg / MODULES=list: {ours/lst:5.2f} ({'no larger' if ours <= lst else 'LARGER'})")
+peer = statistics.median(float(t) for t in mkinitramfs.split())
+cold, warm = float(cold), float(warm)
+print(f"  making it: hostimg stages {stage_names}, packages cached, compressed-initrd cache empty {cold:6.2f} s")
+print(f"             the same with the cache filled by that build                          {warm:6.2f} s")
+print(f"             mkinitramfs MODULES=list, same kernel (median of {runs})                    {peer:6.2f} s")
+print(f"             hostimg / mkinitramfs: {cold/peer:5.2f} (cache empty), {warm/peer:5.2f} (filled)")
 
 cmdline = open(os.path.join(out, "cmdline.txt")).read().strip()
 image = [f for f in os.listdir(out) if f.endswith(".img") and f != "initrd.img"][0]

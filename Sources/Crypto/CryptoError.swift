@@ -42,12 +42,22 @@ public enum CryptoError: Error, CustomStringConvertible, Equatable, Sendable {
 
     /// Plain-language hints for the OpenSSL reasons people hit most often.
     private static func hint(for reasons: [String]) -> String {
-        let text = reasons.joined(separator: " ")
-        if text.contains("no start line") {
+        // A byte search, not `String.contains(String)`: that one lives in _StringProcessing,
+        // and a single use links it and the regex parser (1.2 MB) into the initrd's
+        // statically linked init, which links this module.
+        func mentions(_ phrase: String) -> Bool {
+            reasons.contains { reason in
+                reason.utf8.count >= phrase.utf8.count
+                    && (0...(reason.utf8.count - phrase.utf8.count)).contains { offset in
+                        reason.utf8.dropFirst(offset).starts(with: phrase.utf8)
+                    }
+            }
+        }
+        if mentions("no start line") {
             return " (the input has no '-----BEGIN ...-----' block of the expected kind; "
                 + "check that a key was not passed as a certificate or the other way round)"
         }
-        if text.contains("No such file") || text.contains("no such file") {
+        if mentions("No such file") || mentions("no such file") {
             return " (check the path)"
         }
         return ""

@@ -8,7 +8,14 @@ import Glibc
 /// The boot sequence, step by step (see the module documentation in HostImgInit.swift).
 public enum Boot {
     /// Run the whole sequence as PID 1; ends in execv of the real init or the failure action.
+    /// Outside PID 1 it refuses with status 2: it mounts over /dev, /proc and /sys and ends
+    /// by replacing the root, which it must never do outside an initrd.
     public static func main(arguments: [String]) -> Never {
+        guard getpid() == 1 else {
+            let message = "hostimg-init: this is the initrd's /init and runs only as PID 1 (the kernel starts it); it does nothing here\n"
+            _ = message.withCString { write(2, $0, strlen($0)) }
+            exit(2)
+        }
         var action = FailureAction.halt
         var refused: [ModuleList.Refusal] = []
         do {
@@ -155,10 +162,13 @@ public enum Boot {
         let magic = try System.File(path: path).read(at: 1080, count: 2)
         var formatted = false
         if magic != [0x53, 0xEF] {
-            guard System.exists(HostImgInit.mke2fsPath) else {
-                throw InitError.state("\(path) has no file system and the initrd has no \(HostImgInit.mke2fsPath) to format it")
+            // The verified root's own mke2fs, chrooted: the root is dm-verity-checked and
+            // mounted by now, so its tool is as trusted as the init it switches into.
+            var info = stat()
+            guard lstat(HostImgInit.sysroot + HostImgInit.mke2fsPath, &info) == 0 else {
+                throw InitError.state("\(path) has no file system and the root has no \(HostImgInit.mke2fsPath) to format it (add e2fsprogs to the image)")
             }
-            try System.run(HostImgInit.mke2fsPath, ["-q", "-t", "ext4", "-L", "state", path])
+            try System.runInRoot(HostImgInit.sysroot, HostImgInit.mke2fsPath, ["-q", "-t", "ext4", "-L", "state", path])
             formatted = true
         }
         try System.mount(path, target, type: "ext4", flags: UInt(MS_NOSUID | MS_NODEV))

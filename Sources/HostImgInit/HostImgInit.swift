@@ -1,6 +1,6 @@
 /// HostImgInit: everything the initrd's `/init` does, as a library so every parser is
-/// unit-tested. Swift standard library + Glibc only (no Foundation: the binary links the
-/// Swift runtime statically and needs only glibc and libcrypto at run time).
+/// unit-tested. Swift standard library + Glibc only (no Foundation). The executable is linked
+/// statically (Swift runtime, glibc, libcrypto), so the initrd holds no shared library.
 ///
 /// # Contract with the initrd builder
 ///
@@ -21,7 +21,6 @@
 ///                                      exactly the command line's root hash (fingerprint and
 ///                                      signature checked), or the boot stops; when absent a
 ///                                      loud warning says the signature is NOT checked.
-/// /usr/sbin/mke2fs (+ its libraries)   formats the state partition on first boot
 /// /lib /lib64 /bin /sbin               symlinks into /usr (merged /usr)
 /// /dev /proc /sys /run /sysroot /tmp   directories
 /// ```
@@ -52,7 +51,8 @@
 /// 5 read the verity superblock, create dm "root" (read-only):
 ///     0 <data_blocks*8> verity 1 /dev/ROOT /dev/VERITY 4096 4096 <data_blocks> 1 sha256 <roothash> <salt>
 /// 6 mount /dev/mapper/root erofs read-only at /sysroot
-/// 7 state: mke2fs -q -t ext4 -L state if no ext4 magic, mount ext4 at /sysroot/var
+/// 7 state: if no ext4 magic, the root's /usr/sbin/mke2fs -q -t ext4 -L state, run chrooted
+///   into /sysroot with /dev /proc /sys bound in (and unbound after); mount ext4 at /sysroot/var
 /// 8 move /dev /proc /sys /run under /sysroot, mount --move /sysroot /, chroot, exec init
 /// ```
 /// Any failure prints "hostimg-init: FATAL: …" and runs the failure action; nothing after a
@@ -62,6 +62,7 @@ public enum HostImgInit {
     public static let sysroot = "/sysroot"
     public static let moduleListPath = "/usr/lib/hostimg/modules"
     public static let certificatePath = "/usr/lib/hostimg/verity.crt"
+    /// Inside the root: the state partition is formatted by the verified root's own mke2fs.
     public static let mke2fsPath = "/usr/sbin/mke2fs"
 }
 

@@ -108,24 +108,104 @@ public enum System {
         }
     }
 
-    /// Run a program to completion (posix_spawn + waitpid); throws unless it exits 0.
-    public static func run(_ path: String, _ arguments: [String]) throws {
-        var cArguments: [UnsafeMutablePointer<CChar>?] = ([path.split(separator: "/").last.map(String.init) ?? path] + arguments).map { strdup($0) }
-        cArguments.append(nil)
-        defer { for argument in cArguments { free(argument) } }
-        var environment: [UnsafeMutablePointer<CChar>?] = [strdup("PATH=/usr/sbin:/usr/bin"), nil]
-        defer { for variable in environment { free(variable) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, path, nil, nil, &cArguments, &environment)
-        guard spawned == 0 else { throw fail("spawn", path, spawned) }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 {
-            guard errno == EINTR else { throw fail("wait for", path) }
+    /// Runs `program`, a path inside `root`, chrooted into `root` to completion; throws unless
+    /// it exits 0. For the verified root's own tools before the switch (mke2fs for the state
+    /// partition): the tool, its libraries and its configuration are the root's, and /dev,
+    /// /proc and /sys are bound into the root while it runs (so it finds the device and the
+    /// mount table), then taken out again before the switch moves the real ones there.
+    public static func runInRoot(_ root: String, _ program: String, _ arguments: [String]) throws {
+        var bound: [String] = []
+        do {
+            for source in ["/dev", "/proc", "/sys"] {
+                try mount(source, root + source, type: nil, flags: UInt(MS_BIND))
+                bound.append(root + source)
+            }
+            try spawnChrooted(root, program, arguments)
+        } catch {
+            for target in bound.reversed() { _ = try? unmount(target) }
+            throw error
+        }
+        for target in bound.reversed() { try unmount(target) }
+    }
+
+    static func unmount(_ target: String) throws {
+        try mapped { () throws(SystemIOError) in try SystemIO.unmount(target, detach: true) }
+    }
+
+    /// fork, chroot, execve, waitpid: posix_spawn cannot chroot. The child makes only system
+    /// calls (it may be forked from a threaded test process); when it cannot execute the
+    /// program it sends the failed step and errno back through a close-on-exec pipe.
+    private static func spawnChrooted(_ root: String, _ program: String, _ arguments: [String]) throws {
+        // Every C string the child uses is made here: the child must not allocate.
+        let strings = [root, "/", program, "PATH=/usr/sbin:/usr/bin", program.split(separator: "/").last.map(String.init) ?? program]
+            + arguments
+        let c: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
+        defer { for string in c { free(string) } }
+        var argv = Array(c[4...]) + [nil]
+        var envp = [c[3], nil]
+        var report: [Int32] = [-1, -1]
+        guard pipe(&report) == 0 else { throw fail("create a pipe to run", root + program) }
+        defer { close(report[0]) }
+        for fd in report { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        guard let cRoot = c[0], let cSlash = c[1], let cProgram = c[2], !c.contains(nil) else {
+            close(report[1])
+            throw fail("copy the arguments to run", root + program, ENOMEM)
+        }
+        let reportWrite = report[1]
+        let pid = argv.withUnsafeMutableBufferPointer { argv in
+            envp.withUnsafeMutableBufferPointer { envp in
+                // Both arrays hold at least their nil terminator, so neither base is nil.
+                guard let argv = argv.baseAddress, let envp = envp.baseAddress else { return pid_t(-1) }
+                let pid = fork()
+                if pid == 0 { execChrooted(root: cRoot, slash: cSlash, program: cProgram, argv, envp, report: reportWrite) }
+                return pid
+            }
+        }
+        guard pid >= 0 else {
+            close(report[1])
+            throw fail("fork to run", root + program)
+        }
+        close(report[1])
+        var failed: (step: Int32, errno: Int32) = (0, 0)
+        let got = withUnsafeMutableBytes(of: &failed) { Glibc.read(report[0], $0.baseAddress, $0.count) }
+        let status = try wait(for: pid, root + program)
+        if got == MemoryLayout.size(ofValue: failed) {
+            let step = ["chroot into", "chdir / in", "execute \(program) in"][Int(min(max(failed.step, 1), 3)) - 1]
+            throw fail(step, root, failed.errno)
         }
         let exited = status & 0x7F == 0
         guard exited, (status >> 8) & 0xFF == 0 else {
             let how = exited ? "exited with status \((status >> 8) & 0xFF)" : "was killed by signal \(status & 0x7F)"
-            throw InitError.state("\(path) \(arguments.joined(separator: " ")) \(how)")
+            throw InitError.state("\(([program] + arguments).joined(separator: " ")) (in \(root)) \(how)")
         }
+    }
+
+    /// The forked child: chroot, chdir, execve; on failure the step (1, 2, 3) and errno go to
+    /// `report` and the child exits 127. System calls only.
+    private static func execChrooted(
+        root: UnsafeMutablePointer<CChar>, slash: UnsafeMutablePointer<CChar>, program: UnsafeMutablePointer<CChar>,
+        _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>,
+        _ envp: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>, report: Int32
+    ) -> Never {
+        var failed: (step: Int32, errno: Int32) = (0, 0)
+        if chroot(root) != 0 {
+            failed = (1, errno)
+        } else if chdir(slash) != 0 {
+            failed = (2, errno)
+        } else {
+            execve(program, argv, envp)
+            failed = (3, errno)
+        }
+        _ = withUnsafeBytes(of: &failed) { Glibc.write(report, $0.baseAddress, $0.count) }
+        _exit(127)
+    }
+
+    /// waitpid until `pid` ends; its wait status.
+    private static func wait(for pid: pid_t, _ what: String) throws -> Int32 {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 {
+            guard errno == EINTR else { throw fail("wait for", what) }
+        }
+        return status
     }
 }

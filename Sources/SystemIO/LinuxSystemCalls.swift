@@ -138,6 +138,10 @@ public struct LinuxSystemCalls: SystemCalls {
         _ = try check(0, failed: Glibc.mount(source, target, type, flags, data) != 0)
     }
 
+    public func unmount(_ target: String, flags: Int32) throws(Errno) {
+        _ = try check(0, failed: Glibc.umount2(target, flags) != 0)
+    }
+
     public func filesystemType(_ path: String) throws(Errno) -> UInt64 {
         var type: UInt64 = 0
         try checkNegative(hostimg_filesystem_type(path, &type))

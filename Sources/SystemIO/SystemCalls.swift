@@ -28,6 +28,8 @@ public protocol SystemCalls: Sendable {
     func listDirectory(_ path: String) throws(Errno) -> [String]
     func mknod(_ path: String, _ mode: mode_t, _ device: DeviceNumber) throws(Errno)
     func mount(source: String, target: String, type: String?, flags: UInt, data: String?) throws(Errno)
+    /// umount2(2); `flags` takes MNT_DETACH.
+    func unmount(_ target: String, flags: Int32) throws(Errno)
     /// statfs(2)'s `f_type` (RAMFS_MAGIC, TMPFS_MAGIC...).
     func filesystemType(_ path: String) throws(Errno) -> UInt64
 

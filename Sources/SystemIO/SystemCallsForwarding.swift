@@ -60,6 +60,8 @@ extension SystemCallsForwarding {
         try base.mount(source: source, target: target, type: type, flags: flags, data: data)
     }
 
+    public func unmount(_ target: String, flags: Int32) throws(Errno) { try base.unmount(target, flags: flags) }
+
     public func filesystemType(_ path: String) throws(Errno) -> UInt64 { try base.filesystemType(path) }
 
     public func blockDeviceSize(_ fd: Int32) throws(Errno) -> UInt64 { try base.blockDeviceSize(fd) }

@@ -84,6 +84,14 @@ extension SystemIO {
         }
     }
 
+    /// umount2(2) of the mount on `target`; `detach` (MNT_DETACH) takes it out of the tree at
+    /// once even while something still uses it.
+    public static func unmount(_ target: String, detach: Bool = false) throws(SystemIOError) {
+        try perform(target, detach ? "unmount (detach)" : "unmount") { calls throws(Errno) in
+            try calls.unmount(target, flags: detach ? Int32(MNT_DETACH) : 0)
+        }
+    }
+
     /// statfs(2)'s `f_type` of the file system holding `path`.
     public static func fileSystemType(of path: String) throws(SystemIOError) -> UInt64 {
         try perform(path, "statfs") { calls throws(Errno) in try calls.filesystemType(path) }

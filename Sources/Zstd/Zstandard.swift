@@ -28,19 +28,7 @@ public enum Zstandard {
     /// The output is a deterministic function of the input, the level, the checksum flag and
     /// the libzstd version: the build depends on that for reproducible images.
     public static func compress(_ bytes: [UInt8], level: Int = defaultLevel, checksum: Bool = true) throws -> [UInt8] {
-        let context = try CompressionContext(level: level, checksum: checksum)
-        let capacity = ZSTD_compressBound(bytes.count)
-        try zstdCheck(capacity, "sizing the output for \(bytes.count) input bytes")
-        var output = [UInt8](repeating: 0, count: capacity)
-        let written = try bytes.withUnsafeBytes { input in
-            try output.withUnsafeMutableBytes { out in
-                try zstdCheck(
-                    ZSTD_compress2(context.pointer, out.baseAddress, out.count, input.baseAddress, input.count),
-                    "compressing \(input.count) bytes at level \(level)")
-            }
-        }
-        output.removeSubrange(written...)
-        return output
+        try compress(bytes, parameters: Parameters(level: level, checksum: checksum))
     }
 
     /// Decompress every frame in `bytes` and concatenate the results.

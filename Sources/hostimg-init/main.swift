@@ -1,11 +1,8 @@
 // The initrd's /init: a doorway into HostImgInit, which documents the contract.
-import Glibc
+// Nothing but these calls: top-level code is main-actor code, and a closure here would link
+// Swift's concurrency runtime and Dispatch into the statically linked init for its isolation check.
+import CInitStartup
 import HostImgInit
 
-// It mounts over /dev, /proc and /sys and ends by replacing the root: never outside an initrd.
-guard getpid() == 1 else {
-    let message = "hostimg-init: this is the initrd's /init and runs only as PID 1 (the kernel starts it); it does nothing here\n"
-    _ = message.withCString { write(2, $0, strlen($0)) }
-    exit(2)
-}
+hostimg_init_startup_finish()
 Boot.main(arguments: CommandLine.arguments)

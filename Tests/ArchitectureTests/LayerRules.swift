@@ -24,7 +24,7 @@ struct LayerRules {
             ("model", ["FileTree", "ContentStore", "EditDistance"]),
             ("wrappers", ["Archive", "Zstd", "Crypto", "KernelModules"]),
             ("system", ["SystemIO", "ByteCodec"]),
-            ("C", ["CArchive", "CZstd", "COpenSSL", "CKmod", "CSyscalls"]),
+            ("C", ["CArchive", "CZstd", "COpenSSL", "CKmod", "CSyscalls", "CInitStartup"]),
         ],
         hostRoots: ["hostimg-init", "HostImgInit", "hostimg-agent", "Agent", "Slots", "BootEntries"],
         hostForbidden: ["Yams", "ArgumentParser", "Archive", "CArchive", "KernelModules", "CKmod", "Repository",

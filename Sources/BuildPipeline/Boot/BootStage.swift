@@ -83,13 +83,11 @@ enum BootStage {
         if let certificate {
             builder.add(certificate.derBytes, at: Self.certificate)
         }
-        // The state partition is formatted on first boot (docs/image.md).
-        if tree.resolve("/usr/sbin/mke2fs") != nil {
-            try builder.addFromTree("/usr/sbin/mke2fs", followELF: true)
-            if tree.resolve("/etc/mke2fs.conf") != nil { try builder.addFromTree("/etc/mke2fs.conf") }
-        }
+        // No mke2fs: the init formats the state partition with the verified root's own,
+        // chrooted (HostImgInit.swift, step 7), so the initrd carries no e2fsprogs.
         let initrdPath = output + "/" + BootFiles.initrdName
-        let summary = try builder.write(to: outputs.temporary(for: initrdPath), mtime: epoch)
+        let (initrd, summary) = try builder.compressed(mtime: epoch)
+        try outputs.write(initrdPath, bytes: initrd)
 
         guard let kernel = tree.resolve(input.vmlinuz), let ref = kernel.node.content else {
             throw BuildError(stage: .boot, "the kernel \(input.vmlinuz) is not a file in the tree")
@@ -117,12 +115,6 @@ extension BootStage {
             throw BuildError(stage: .boot, "\(name) has neither /init nor \(moduleList): not an initrd hostimg built")
         }
         builder.add(certificate.derBytes, at: Self.certificate)
-        let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("hostimg-initrd-\(getpid())-\(UUID().uuidString)").path
-        defer { unlink(temporary) }
-        _ = try builder.write(to: temporary, mtime: mtime)
-        guard let data = FileManager.default.contents(atPath: temporary) else {
-            throw BuildError(stage: .boot, "cannot read back \(temporary)")
-        }
-        return [UInt8](data)
+        return try builder.compressed(mtime: mtime).bytes
     }
 }

@@ -5,11 +5,13 @@ import FileTree
 import Foundation
 import Manifests
 import SystemIO
+import Zstd
 
 /// The initrd: a cpio "newc" archive compressed with zstd (what the kernel unpacks into its
 /// initramfs), holding the init, the modules boot needs, and exactly the shared libraries the
 /// programs in it need — found by following ELF DT_NEEDED and PT_INTERP through the image's
-/// own tree, so the initrd's libraries are the image's libraries.
+/// own tree, so the initrd's libraries are the image's libraries. hostimg's own init is
+/// statically linked and needs none; a dynamically linked one (HOSTIMG_INIT) still gets its own.
 ///
 /// Deterministic: entries sorted by path, every mtime the build's epoch, owners root, no
 /// inode numbers from the build host (the Archive writer numbers them in order).
@@ -181,18 +183,18 @@ public struct InitrdBuilder {
         }
     }
 
-    /// Writes the archive: sorted, epoch times, root-owned, zstd at `level`.
-    public func write(to path: String, mtime: Int64, level: Int = 19) throws -> Summary {
-        let temporary = SystemIO.temporaryPath(for: path)
-        var uncompressed: UInt64 = 0
+    /// The cpio "newc" archive, uncompressed: entries sorted, every time `mtime`, root-owned.
+    /// `contentBytes` counts the files' bytes (what the report calls uncompressed).
+    public func archive(mtime: Int64) throws -> (bytes: [UInt8], files: Int, contentBytes: UInt64) {
+        var contentBytes: UInt64 = 0
         var files = 0
         do {
-            let writer = try ArchiveWriter(path: temporary, format: .cpioNewc, filter: .zstd(level: level))
+            let writer = try ArchiveWriter(format: .cpioNewc)
             let time = ArchiveEntry.Timestamp(seconds: mtime)
             func writeFile(_ name: String, _ bytes: [UInt8], mode: UInt16) throws {
                 try writer.writeHeader(.file(name, size: Int64(bytes.count), mode: mode, mtime: time))
                 try writer.writeData(bytes)
-                uncompressed += UInt64(bytes.count)
+                contentBytes += UInt64(bytes.count)
                 files += 1
             }
             for (path, entry) in entries.sorted(by: { $0.key < $1.key }) where path != "/" {
@@ -214,16 +216,45 @@ public struct InitrdBuilder {
                 }
             }
             try writer.finish()
+            return (writer.bytes, files, contentBytes)
         } catch let error as BuildError {
-            unlink(temporary)
             throw error
         } catch {
-            unlink(temporary)
+            throw BuildError(stage: .boot, cause: error, context: "cannot write the initrd's cpio archive")
+        }
+    }
+
+    /// The initrd's bytes: `archive` compressed in one zstd frame with `compression`, or the
+    /// same bytes from the content store's `InitrdCache` when this archive was compressed before.
+    public func compressed(mtime: Int64, compression: Zstandard.Parameters = compression) throws -> (bytes: [UInt8], summary: Summary) {
+        let (archive, files, contentBytes) = try archive(mtime: mtime)
+        let cache = store.map(InitrdCache.init)
+        let key = try? cache?.key(archive: archive, compression: compression)
+        let bytes: [UInt8]
+        if let cache, let key, let cached = cache.load(key: key, archive: archive) {
+            bytes = cached
+        } else {
+            do {
+                bytes = try Zstandard.compress(archive, parameters: compression)
+            } catch {
+                throw BuildError(stage: .boot, cause: error, context: "cannot compress the initrd (\(archive.count) bytes)")
+            }
+            if let cache, let key { cache.save(bytes, key: key) }
+        }
+        let summary = Summary(entries: entries.count - 1, files: files, uncompressedBytes: contentBytes,
+                              compressedBytes: UInt64(bytes.count), libraries: libraries.sorted())
+        return (bytes, summary)
+    }
+
+    /// `compressed`, written to `path` (replaced atomically).
+    public func write(to path: String, mtime: Int64, compression: Zstandard.Parameters = compression) throws -> Summary {
+        let (bytes, summary) = try compressed(mtime: mtime, compression: compression)
+        do {
+            try SystemIO.replace(path, with: bytes)
+        } catch {
             throw BuildError(stage: .boot, cause: error, context: "cannot write \(path)")
         }
-        try SystemIO.commit(temporary, to: path)
-        return Summary(entries: entries.count - 1, files: files, uncompressedBytes: uncompressed,
-                       compressedBytes: fileSize(path), libraries: libraries.sorted())
+        return summary
     }
 }
 
