@@ -28,11 +28,14 @@ build: deps
 # way a host would. The initrd gets the release build of hostimg-init: the debug one is 1.5 MB
 # larger, which would make the initrd larger than initramfs-tools' (docs/boot.md).
 INIT := .build/release/hostimg-init
+# The agent goes into the image: the release build is a third of the debug one.
+AGENT := .build/release/hostimg-agent
 demo: build
 	$(SWIFT) build -c release --product hostimg-init
+	$(SWIFT) build -c release --product hostimg-agent
 	$(HOSTIMG) lint manifests/ kernels/ hardware/
 	@[ -f out/keys/key.pem ] || $(HOSTIMG) keygen --out out/keys
-	HOSTIMG_INIT=$(INIT) $(HOSTIMG) build manifests/qemu-dev.yaml -o out/qemu-dev --key out/keys/key.pem --cert out/keys/cert.pem
+	HOSTIMG_INIT=$(INIT) HOSTIMG_AGENT=$(AGENT) $(HOSTIMG) build manifests/qemu-dev.yaml -o out/qemu-dev --key out/keys/key.pem --cert out/keys/cert.pem
 	$(HOSTIMG) verify out/qemu-dev/qemu-dev.img --cert out/keys/cert.pem
 	$(HOSTIMG) verify out/qemu-dev/qemu-dev.bundle --cert out/keys/cert.pem
 
