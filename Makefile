@@ -28,7 +28,7 @@ build: deps
 # way a host would. The initrd gets the release build of hostimg-init: the debug one is 1.5 MB
 # larger, which would make the initrd larger than initramfs-tools' (docs/boot.md).
 INIT := .build/release/hostimg-init
-# The agent goes into the image: the release build is a third of the debug one.
+# The agent goes into the image: the release build, as for the init.
 AGENT := .build/release/hostimg-agent
 demo: build
 	$(SWIFT) build -c release --product hostimg-init

@@ -151,6 +151,8 @@ public struct Pipeline {
         let built = try await ImageBuild(image, observer: observer)
             .run(tree: state.tree, store: state.store, runner: runner, outputs: state.outputs)
         state.report.disk = built.report
+        state.tree = built.tree
+        state.report.files = built.tree.count
         state.report.boot = built.boot
         // The root file system's size: the EROFS image, as the tar's size is for `rootfs`.
         state.report.rootfsBytes = built.report.fileSystem.bytes

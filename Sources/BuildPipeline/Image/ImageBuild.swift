@@ -80,6 +80,8 @@ public struct ImageBuild: Sendable {
         public var report: BuildReport.Image
         public var boot: BootFiles?
         public var stages: [BuildReport.Stage]
+        /// The root tree the EROFS image holds: the input with hostimg's own files added.
+        public var tree: FileTree
     }
 
     let options: Options
@@ -131,6 +133,6 @@ public struct ImageBuild: Sendable {
             path: options.imagePath, bundlePath: options.bundlePath, label: options.label,
             seed: Hex.encode(options.seed), rootHash: state.rootHashHex, table: final, slot: state.geometry,
             erofs: erofs, verity: verity, signer: options.signer, bundle: bundle)
-        return Result(report: report, boot: state.boot, stages: runner.timings)
+        return Result(report: report, boot: state.boot, stages: runner.timings, tree: state.tree)
     }
 }
