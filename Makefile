@@ -71,7 +71,7 @@ bench: deps
 # $(FUZZ_WORK)/READER/crashes: copy it to Tests/Fuzz/READER/crashes (FuzzRegressionTests
 # replays it), reproduce it with `.build/debug/fuzz-READER FILE`, fix the reader.
 FUZZ_SECONDS ?= 300
-FUZZ_READERS ?= gpt erofs verity verity-sig bundle
+FUZZ_READERS ?= gpt erofs verity verity-sig bundle pe fat
 FUZZ_BUILD ?= .build-fuzz
 FUZZ_WORK ?= .fuzz
 FUZZ_FLAGS := -c release --scratch-path $(FUZZ_BUILD) -Xswiftc -sanitize=fuzzer,address -Xswiftc -DHOSTIMG_FUZZING

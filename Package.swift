@@ -113,13 +113,18 @@ let package = Package(
         // replays files and writes the seed corpus.
         .target(
             name: "ReaderFuzzing",
-            dependencies: ["BuildPipeline", "Bundle", "ByteCodec", "ContentStore", "Crypto", "DMVerity", "EROFS", "FileTree", "GPT", "Slots", "SystemIO"]
+            dependencies: [
+                "BuildPipeline", "Bundle", "ByteCodec", "ContentStore", "Crypto", "DMVerity", "EROFS", "FAT", "FileTree", "GPT",
+                "PE", "Slots", "SystemIO",
+            ]
         ),
         .executableTarget(name: "fuzz-gpt", dependencies: ["ReaderFuzzing"]),
         .executableTarget(name: "fuzz-erofs", dependencies: ["ReaderFuzzing"]),
         .executableTarget(name: "fuzz-verity", dependencies: ["ReaderFuzzing"]),
         .executableTarget(name: "fuzz-verity-sig", dependencies: ["ReaderFuzzing"]),
         .executableTarget(name: "fuzz-bundle", dependencies: ["ReaderFuzzing"]),
+        .executableTarget(name: "fuzz-pe", dependencies: ["ReaderFuzzing"]),
+        .executableTarget(name: "fuzz-fat", dependencies: ["ReaderFuzzing"]),
 
         .testTarget(name: "ManifestsTests", dependencies: ["Manifests", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "HostImgCLITests", dependencies: ["HostImgCLI", "Manifests", "BuildPipeline", "SystemIO", "TestSupport"]),

@@ -114,9 +114,12 @@ extension FAT {
         /// The name, if the run is complete and belongs to the short name `shortName`.
         func name(for shortName: [UInt8]) -> String? {
             guard expected == 0, ShortName.checksum(shortName) == checksum else { return nil }
-            let units = pieces.reversed().joined().prefix { $0 != 0 }
-            guard !units.isEmpty else { return nil }
-            return String(decoding: units, as: UTF16.self)
+            var units: [UInt16] = []
+            units.reserveCapacity(pieces.count * LongNameEntry.unitsPerEntry)
+            for piece in pieces.reversed() { units += piece }
+            let name = units.prefix { $0 != 0 }
+            guard !name.isEmpty else { return nil }
+            return String(decoding: name, as: UTF16.self)
         }
     }
 }

@@ -89,18 +89,35 @@ extension FAT {
         /// those parts; 0x05 as first byte stands for 0xE5. Bytes above 127 are shown as the
         /// Latin-1 character of that number (no code page is carried), control bytes and "/" as
         /// "_", so a damaged name never reads as a path.
+        ///
+        /// Built as UTF-8 in one array (a Latin-1 byte above 127 is two bytes there), which
+        /// String takes without transcoding: the reader shows every entry it lists this way.
         static func display(_ raw: some Collection<UInt8>, caseFlags: UInt8 = 0) -> String {
             var bytes = Array(raw.prefix(length))
             if bytes.first == 0x05 { bytes[0] = 0xE5 }
-            var base = Array(bytes.prefix(8)), ext = Array(bytes.dropFirst(8))
-            while base.last == space { base.removeLast() }
-            while ext.last == space { ext.removeLast() }
-            if caseFlags & 0x08 != 0 { base = base.map(lower) }
-            if caseFlags & 0x10 != 0 { ext = ext.map(lower) }
-            let all = ext.isEmpty ? base : base + [dot] + ext
-            return String(String.UnicodeScalarView(all.map { byte in
-                byte < 0x20 || byte == UInt8(ascii: "/") || byte == 0x7F ? "_" : Unicode.Scalar(byte)
-            }))
+            func trimmed(_ part: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+                part[..<((part.lastIndex { $0 != space } ?? part.startIndex - 1) + 1)]
+            }
+            let base = trimmed(bytes.prefix(8)), ext = trimmed(bytes.dropFirst(8))
+            var utf8: [UInt8] = []
+            utf8.reserveCapacity(2 * length + 1)
+            func append(_ part: ArraySlice<UInt8>, lowered: Bool) {
+                for byte in part {
+                    let shown = byte < 0x20 || byte == UInt8(ascii: "/") || byte == 0x7F ? underscore : lowered ? lower(byte) : byte
+                    if shown < 0x80 {
+                        utf8.append(shown)
+                    } else {
+                        utf8.append(0xC0 | shown >> 6)
+                        utf8.append(0x80 | shown & 0x3F)
+                    }
+                }
+            }
+            append(base, lowered: caseFlags & 0x08 != 0)
+            if !ext.isEmpty {
+                utf8.append(dot)
+                append(ext, lowered: caseFlags & 0x10 != 0)
+            }
+            return String(decoding: utf8, as: UTF8.self)
         }
 
         static func padded(_ bytes: [UInt8], _ count: Int) -> [UInt8] {

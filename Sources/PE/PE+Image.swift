@@ -45,7 +45,8 @@ extension PE {
         /// Parse and check `bytes`. Beyond the signatures and Magic, the reader checks that
         /// e_lfanew, the optional header, the data directories and the section table lie in
         /// the file; that the section table ends within SizeOfHeaders and SizeOfHeaders within
-        /// the file; that both alignments are powers of two; that every section's data lies in
+        /// the file; that both alignments are powers of two, FileAlignment at most 64 KiB
+        /// (`maximumFileAlignment`); that every section's data lies in
         /// the file; and that a certificate table lies after the headers and in the file.
         public init(_ bytes: [UInt8]) throws(PEError) {
             self.bytes = bytes
@@ -89,7 +90,8 @@ extension PE {
             sizeOfCode = try file.u32("SizeOfCode", at: optional + Layout.sizeOfCode)
             sizeOfInitializedData = try file.u32("SizeOfInitializedData", at: optional + Layout.sizeOfInitializedData)
             sectionAlignment = try Self.alignment("SectionAlignment", try file.u32("SectionAlignment", at: optional + Layout.sectionAlignment))
-            fileAlignment = try Self.alignment("FileAlignment", try file.u32("FileAlignment", at: optional + Layout.fileAlignment))
+            fileAlignment = try Self.alignment(
+                "FileAlignment", try file.u32("FileAlignment", at: optional + Layout.fileAlignment), maximum: PE.maximumFileAlignment)
             sizeOfImage = try file.u32("SizeOfImage", at: optional + Layout.sizeOfImage)
             sizeOfHeaders = try file.u32("SizeOfHeaders", at: optional + Layout.sizeOfHeaders)
             checkSum = try file.u32("CheckSum", at: optional + Layout.checkSum)
@@ -136,9 +138,10 @@ extension PE {
 
         // MARK: Checks
 
-        private static func alignment(_ field: String, _ value: UInt32) throws(PEError) -> UInt32 {
-            guard value != 0, value & (value - 1) == 0 else {
-                throw .invalidField(field: field, value: UInt64(value), expected: "a power of two")
+        private static func alignment(_ field: String, _ value: UInt32, maximum: UInt32 = .max) throws(PEError) -> UInt32 {
+            guard value != 0, value & (value - 1) == 0, value <= maximum else {
+                let most = maximum == .max ? "" : " up to \(maximum)"
+                throw .invalidField(field: field, value: UInt64(value), expected: "a power of two\(most)")
             }
             return value
         }

@@ -18,6 +18,14 @@ extension PE.UKI {
                                        expected: "a stub's sections followed by UKI parts (.linux, .osrel, .cmdline, .initrd, ...)")
         }
         let appended = image.sections[first...]
+        // The stub is the file up to the first part's data, so that data must come after the
+        // stub's headers and sections, as `assemble` puts it.
+        let stubEnd = Int(appended.first?.pointerToRawData ?? 0)
+        let stubData = image.sections[..<first].filter { $0.sizeOfRawData > 0 }.map(\.rawRange.upperBound).reduce(Int(image.sizeOfHeaders), max)
+        guard stubEnd >= stubData else {
+            throw PEError.invalidField(field: "PointerToRawData of section \(image.sections[first].name)", value: UInt64(stubEnd),
+                                       expected: "at least \(stubData), after the stub's headers and sections")
+        }
         var sections: [(name: String, data: [UInt8])] = []
         var rawBytes = 0
         for section in appended {
@@ -28,7 +36,6 @@ extension PE.UKI {
             sections.append((name: section.name, data: data))
             rawBytes += Int(section.sizeOfRawData)
         }
-        let stubEnd = Int(appended.first?.pointerToRawData ?? 0)
         var stub = Array(image.bytes[0..<stubEnd])
         let tableEnd = image.sectionTableOffset + first * PE.Section.size
         let tableLength = (image.sections.count - first) * PE.Section.size

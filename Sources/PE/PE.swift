@@ -45,6 +45,10 @@ public enum PE {
     /// The Windows loader's limit on NumberOfSections (PE Format, "COFF File Header"); this
     /// reader applies it so a hostile count cannot make it read thousands of entries.
     public static let maximumSectionCount = 96
+    /// The largest FileAlignment (PE Format, "Optional Header Windows-Specific Fields": a power
+    /// of two from 512 to 64 K). Assembling a UKI pads the stub to it, so a hostile value of
+    /// 2^31 would allocate 2 GiB of zeros; found by `fuzz-pe`.
+    public static let maximumFileAlignment: UInt32 = 0x1_0000
 
     /// Byte offsets of the fields this module reads or writes.
     enum Layout {

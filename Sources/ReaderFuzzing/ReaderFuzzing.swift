@@ -13,13 +13,14 @@ import Glibc
 
 /// Coverage-guided fuzzing of every reader of an artefact a host receives: one libFuzzer
 /// executable per reader (`fuzz-gpt`, `fuzz-erofs`, `fuzz-verity`, `fuzz-verity-sig`,
-/// `fuzz-bundle`), each a few lines over this harness, run by `make fuzz`.
+/// `fuzz-bundle`, `fuzz-pe`, `fuzz-fat`), each a few lines over this harness, run by `make fuzz`.
 ///
 /// ```
 ///  libFuzzer ──bytes──▶ FuzzedReader.run ──▶ SystemIO.$calls = MemoryFiles(bytes)
 ///                                             │   the reader opens "/fuzz/…" as a file
 ///                                             ▼
-///                      GPT.read · SlotTable.validateLayout · ArtifactVerifier.verify …
+///                      GPT.read · SlotTable.validateLayout · ArtifactVerifier.verify ·
+///                      PE.Authenticode.verify · FAT.Volume.list/read/rename …
 ///                      ends in an error or a result; a trap, a hang or a huge
 ///                      allocation is what libFuzzer reports as a crash
 /// ```
@@ -40,6 +41,12 @@ public enum FuzzedReader: String, CaseIterable, Sendable {
     case veritySignature = "verity-sig"
     /// An update bundle: the archive, the manifest JSON, every payload, the tree, `verify`.
     case bundle
+    /// A PE image (a UKI, systemd-boot): headers, every section, the Authenticode digest and
+    /// signature, a UKI taken apart and assembled again (`peImage`).
+    case pe
+    /// An ESP's FAT volume (`FATInput`): every directory and file, then boot counting's renames
+    /// on a read-write open (`espVolume`).
+    case fat
 
     /// The certificate signatures are checked with: `HOSTIMG_FUZZ_CERT`, else the one the
     /// seeds were signed with (Tests/Fuzz/certificate.pem from the package directory).
@@ -61,6 +68,11 @@ public enum FuzzedReader: String, CaseIterable, Sendable {
             return Self.serve(["/fuzz/hash": input.hash, "/fuzz/data": input.data]) { try input.check() }
         case .veritySignature: return Self.catching { try Self.signature(bytes, certificate) }
         case .bundle: return Self.serve(["/fuzz/update.bundle": bytes]) { try Self.bundle(certificate) }
+        case .pe: return Self.catching { try Self.peImage(bytes, certificate) }
+        case .fat:
+            let input = FATInput(bytes)
+            let volume = MemoryFiles.File(input.bytes, size: input.size, writable: true)
+            return Self.serve(MemoryFiles(files: [Self.volumePath: volume])) { try Self.espVolume() }
         }
     }
 
@@ -81,32 +93,33 @@ public enum FuzzedReader: String, CaseIterable, Sendable {
     }
 
     static func serve(_ files: [String: [UInt8]], _ body: () throws -> Void) -> (any Error)? {
-        SystemIO.$calls.withValue(MemoryFiles(files)) { catching(body) }
+        serve(MemoryFiles(files), body)
+    }
+
+    static func serve(_ funnel: MemoryFiles, _ body: () throws -> Void) -> (any Error)? {
+        SystemIO.$calls.withValue(funnel) { catching(body) }
     }
 
     /// Everything a host reads of a disk: the three table readers, the slot rules, `verify`
     /// and `inspect --files`. The first failure is returned, after every reader ran.
     static func disk(_ certificate: Certificate?) throws {
         let path = "/fuzz/disk.img"
-        var first: (any Error)?
-        func attempt(_ body: () throws -> Void) {
-            do { try body() } catch { first = first ?? error }
-        }
-        attempt {
+        var errors = FirstError()
+        errors.attempt {
             let table = try GPT.read(path: path)
             let slots = SlotTable(table)
             _ = slots.validateLayout(sectorSize: table.sectorSize)
             for slot in slots.slots { _ = try slots.slot(rootHash: slot.rootHash) }
             _ = try slots.statePartition()
         }
-        attempt { _ = try GPT.readPrimary(path: path) }
-        attempt { _ = try GPT.readRecovering(path: path) }
-        attempt {
+        errors.attempt { _ = try GPT.readPrimary(path: path) }
+        errors.attempt { _ = try GPT.readRecovering(path: path) }
+        errors.attempt {
             let report = try ArtifactVerifier.verify(path: path, certificate: certificate)
             if !report.passed { throw FuzzFinding(report.checks.filter { $0.status == .failed }.map(\.detail).joined(separator: "; ")) }
         }
-        attempt { _ = try Inspection.inspect(path: path, listFiles: true) }
-        if let first { throw first }
+        errors.attempt { _ = try Inspection.inspect(path: path, listFiles: true) }
+        try errors.check()
     }
 
     static func signature(_ bytes: [UInt8], _ certificate: Certificate?) throws {
@@ -130,6 +143,24 @@ public enum FuzzedReader: String, CaseIterable, Sendable {
 struct FuzzFinding: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
+}
+
+/// Runs every step of a harness and keeps the first error, so a failing step does not keep
+/// the steps after it from the fuzzer.
+struct FirstError {
+    private(set) var error: (any Error)?
+
+    mutating func attempt(_ body: () throws -> Void) {
+        do { try body() } catch { record(error) }
+    }
+
+    mutating func record(_ error: any Error) {
+        self.error = self.error ?? error
+    }
+
+    func check() throws {
+        if let error { throw error }
+    }
 }
 
 extension FuzzedReader {

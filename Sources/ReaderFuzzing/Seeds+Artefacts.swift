@@ -56,13 +56,14 @@ extension Seeds {
             return tree
         }
 
-        /// A disk of 512-byte sectors: ESP, slot A (this root, signed), slot B empty, state;
-        /// or, without slots, ESP and state alone.
+        /// A disk of 512-byte sectors: ESP (`Seeds.esp`: a UKI that boots slot A), slot A (this
+        /// root, signed), slot B empty, state; or, without slots, ESP and state alone.
         func disk(slots: Bool) throws -> [UInt8] {
-            let sectors = [1, root.count / 512, tree.count / 512, VeritySignature.partitionSize / 512]
+            let esp = try Seeds.esp(rootHash: rootHash, identity: identity, scratch: scratch)
+            let sectors = [esp.count / 512, root.count / 512, tree.count / 512, VeritySignature.partitionSize / 512]
             let bound = Slot.boundUUIDs(rootHash: rootHash)
             let label = "fuzz_1"
-            var parts: [(String, GPT.GUID, GPT.GUID, Int, [UInt8])] = [("esp", GPT.PartitionType.esp, Self.guid(1), 1, [])]
+            var parts: [(String, GPT.GUID, GPT.GUID, Int, [UInt8])] = [("esp", GPT.PartitionType.esp, Self.guid(1), sectors[0], esp)]
             if slots {
                 parts += [
                     (label, Slot.rootType, bound.root, sectors[1], root), (label, Slot.verityType, bound.verity, sectors[2], tree),

@@ -14,13 +14,17 @@ import Slots
 ///
 /// ```
 /// DIR/certificate.pem       the certificate the signed seeds are signed with
-/// DIR/gpt/seeds/            a tiny A/B disk (slot A signed, B empty); a table without slots
+/// DIR/gpt/seeds/            a tiny A/B disk (an ESP whose UKI boots slot A, signed; B empty);
+///                           a table without slots
 /// DIR/erofs/seeds/          a root with every node type: files, directories, hard and
 ///                           symbolic links, devices, FIFO, socket, xattrs, wide ids
 /// DIR/verity/seeds/         that root with its tree (VerityInput); synthetic trees of 1, 3
 ///                           and 40 blocks of 512 bytes (no tree, one level, three levels)
 /// DIR/verity-sig/seeds/     RSA- and ECDSA-signed JSON; an unsigned (zero) partition
 /// DIR/bundle/seeds/         signed and unsigned bundles of that root
+/// DIR/pe/seeds/             a signed UKI of systemd-stub booting that root, the same on a
+///                           synthetic stub, systemd-boot (Seeds+Boot.swift)
+/// DIR/fat/seeds/            an ESP's tree as FAT12, FAT16 and FAT32 volumes (`FATInput`)
 /// ```
 public enum Seeds {
     public static func write(to directory: String) throws {
@@ -41,6 +45,8 @@ public enum Seeds {
             ("bundle", "signed.bundle", try artefacts.bundle(signed: true)),
             ("bundle", "unsigned.bundle", try artefacts.bundle(signed: false)),
         ]
+        seeds += try peSeeds(rootHash: artefacts.rootHash, identity: rsa)
+        seeds += try fatSeeds(scratch: scratch)
         for blocks in [1, 3, 40] {
             seeds.append(("verity", "blocks-\(blocks).verity", try syntheticTree(blocks: blocks, scratch: scratch)))
         }
@@ -61,11 +67,7 @@ public enum Seeds {
 
     /// `blocks` data blocks of 512 bytes hashed into 512-byte hash blocks (16 digests each).
     static func syntheticTree(blocks: Int, scratch: String) throws -> [UInt8] {
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15 &* UInt64(blocks)
-        let data = (0..<(blocks * 512)).map { _ -> UInt8 in
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return UInt8(truncatingIfNeeded: state >> 33)
-        }
+        let data = noise(blocks * 512, seed: UInt64(blocks))
         let dataPath = scratch + "/synthetic-\(blocks).data"
         let hashPath = scratch + "/synthetic-\(blocks).hash"
         try Data(data).write(to: URL(fileURLWithPath: dataPath))

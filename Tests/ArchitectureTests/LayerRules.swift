@@ -15,7 +15,8 @@ struct LayerRules {
     static let documented = LayerRules(
         layers: [
             ("test helpers", ["TestSupport"]),
-            ("fuzzing", ["ReaderFuzzing", "fuzz-gpt", "fuzz-erofs", "fuzz-verity", "fuzz-verity-sig", "fuzz-bundle"]),
+            ("fuzzing", ["ReaderFuzzing", "fuzz-gpt", "fuzz-erofs", "fuzz-verity", "fuzz-verity-sig", "fuzz-bundle", "fuzz-pe",
+                         "fuzz-fat"]),
             ("executables", ["hostimg", "hostimg-init", "hostimg-agent", "hostimg-bench"]),
             ("commands", ["HostImgCLI"]),
             ("build side", ["BuildPipeline", "Manifests", "Repository", "RootFS", "Configure", "Prune", "Drivers", "Debian"]),

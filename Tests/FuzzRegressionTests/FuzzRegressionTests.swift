@@ -38,7 +38,11 @@ import Testing
     @Test("the signed seeds verify with the certificate beside them")
     func signedSeeds() throws {
         let certificate = try FuzzedReader.seedCertificate(corpus: Self.corpus)
-        for (reader, name) in [(FuzzedReader.gpt, "disk-ab.img"), (.veritySignature, "rsa.json"), (.bundle, "signed.bundle")] {
+        let signed = [
+            (FuzzedReader.gpt, "disk-ab.img"), (.veritySignature, "rsa.json"), (.bundle, "signed.bundle"), (.pe, "uki-signed.efi"),
+            (.pe, "synthetic-uki-signed.efi"),
+        ]
+        for (reader, name) in signed {
             let path = Self.corpus + "/\(reader.rawValue)/seeds/\(name)"
             let error = reader.run(try Self.bytes(path), certificate: certificate)
             #expect(error == nil, "\(path): \(String(describing: error))")

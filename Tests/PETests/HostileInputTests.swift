@@ -59,6 +59,8 @@ import TestSupport
         Case(name: "SizeOfHeaders inside the section table", damage: set(UInt32(0x150), at: optional + 60),
              expected: field("SizeOfHeaders")),
         Case(name: "FileAlignment 0", damage: set(UInt32(0), at: optional + 36), expected: field("FileAlignment")),
+        Case(name: "FileAlignment 2^31: assembling would pad the stub to 2 GiB", damage: set(UInt32(0x8000_0000), at: optional + 36),
+             expected: field("FileAlignment")),
         Case(name: "SectionAlignment 0x3000", damage: set(UInt32(0x3000), at: optional + 32), expected: field("SectionAlignment")),
         Case(name: "section data past the end", damage: set(UInt32(0x800), at: text + 20), expected: outside),
         Case(name: "section at 0xffffffff of size 0xffffffff",

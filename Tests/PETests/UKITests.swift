@@ -142,4 +142,19 @@ struct UKITests {
         #expect(image.sections[2].virtualAddress == 0x3000)
         #expect(image.sections[3].virtualAddress == 0x4000)
     }
+
+    /// A part whose data pointer lies inside the stub (found by fuzz-pe: `disassemble` cut the
+    /// stub there and then cleared section table entries past its end).
+    @Test func disassembleRefusesAPartInsideTheStub() throws {
+        var synthetic = SyntheticPE()
+        synthetic.dataOffset = 0x400
+        var uki = try PE.UKI.assemble(stub: synthetic.build(), sections: Self.three)
+        let parts = try PE.UKI.disassemble(uki)
+        #expect(parts.sections.map(\.name) == Self.three.map(\.name))
+        #expect(try PE.UKI.assemble(stub: parts.stub, sections: parts.sections) == uki)
+        uki.setInteger(UInt32(4), at: SyntheticPE.sectionTable + 2 * 40 + 20, endianness: .little)
+        let error = try #require(throws: PEError.self) { try PE.UKI.disassemble(uki) }
+        #expect(error == .invalidField(field: "PointerToRawData of section .linux", value: 4,
+                                       expected: "at least 2560, after the stub's headers and sections"))
+    }
 }
