@@ -145,9 +145,12 @@ extension FAT.Volume {
         FAT.DirectoryListing(directory.bytes, highClusterBits: geometry.kind == .fat32)
     }
 
-    /// The directory at `path` ("" or "/" is the root).
+    /// The directory at `path` ("" or "/" is the root). A path that comes back to a directory
+    /// it passed (an entry naming its own directory or one above) is `.corrupt`: a walk of the
+    /// tree, as `hostimg sign` makes, then ends instead of descending forever.
     func directory(at path: String) throws(FATError) -> FAT.LoadedDirectory {
         var current = try loadRoot()
+        var passed: [String: UInt32] = geometry.kind == .fat32 ? ["": geometry.rootCluster] : [:]
         for component in FAT.Tree.components(path, trimmingTrailingSlash: true) {
             let walked = FAT.Tree.join(current.path, component)
             guard let found = listing(current).find(component) else { throw .notFound(path: walked) }
@@ -155,7 +158,13 @@ extension FAT.Volume {
             guard found.entry.firstCluster != 0 else {
                 throw .corrupt(path: self.path, detail: "directory \(walked) has no first cluster")
             }
-            current = try loadDirectory(cluster: found.entry.firstCluster, path: FAT.Tree.join(current.path, found.entry.name))
+            if let again = passed.first(where: { $0.value == found.entry.firstCluster }) {
+                throw .corrupt(path: self.path, detail: "directory \(walked) is \(again.key.isEmpty ? "the root" : again.key) "
+                    + "again (cluster \(found.entry.firstCluster)): the tree loops")
+            }
+            let next = FAT.Tree.join(current.path, found.entry.name)
+            passed[next] = found.entry.firstCluster
+            current = try loadDirectory(cluster: found.entry.firstCluster, path: next)
         }
         return current
     }

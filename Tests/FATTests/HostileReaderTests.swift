@@ -104,6 +104,23 @@ import TestSupport
         #expect(error.description.hasSuffix("the cluster chain of directory many returns to cluster \(many.firstCluster)"))
     }
 
+    /// An entry that names its own directory: a walk of the tree (`hostimg sign`'s) would
+    /// descend into it forever; the path that comes back is refused.
+    @Test func aDirectoryThatNamesItselfIsALoop() throws {
+        let written = try WrittenVolume(files: Self.small, directories: [], size: 34 << 20)
+        let boot = try written.open().entry(at: "EFI/BOOT")
+        let slot = written.offset + written.summary.geometry.offset(ofCluster: boot.firstCluster) + 2 * 32  // after "." and ".."
+        let cluster = Self.le32(boot.firstCluster)
+        try Self.patch(written.path, at: slot + 11, [0x10])  // BOOTX64.EFI becomes a directory...
+        try Self.patch(written.path, at: slot + 20, Array(cluster[2...]))  // ...whose clusters are EFI/BOOT's
+        try Self.patch(written.path, at: slot + 26, Array(cluster[..<2]))
+        let volume = try written.open()
+        #expect(try volume.list("EFI/BOOT").map(\.name) == ["BOOTX64.EFI"])
+        let error = try #require(throws: FATError.self) { try volume.list("EFI/BOOT/BOOTX64.EFI") }
+        #expect(error == .corrupt(
+            path: written.path, detail: "directory EFI/BOOT/BOOTX64.EFI is EFI/BOOT again (cluster \(boot.firstCluster)): the tree loops"))
+    }
+
     @Test func aChainIntoAFreeClusterOrNowhereIsCorrupt() throws {
         let written = try WrittenVolume(files: Self.small, directories: [], size: 34 << 20)
         let entry = try written.open().entry(at: "EFI/BOOT/BOOTX64.EFI")
