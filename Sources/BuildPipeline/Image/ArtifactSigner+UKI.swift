@@ -73,10 +73,18 @@ extension ArtifactSigner {
         return secureBoot
     }
 
+    /// The most entries `hostimg sign` takes from an ESP (hostimg writes a handful): a
+    /// damaged directory graph whose entries share directories without a loop would
+    /// otherwise be walked once per path to it.
+    static let maximumESPEntries = 4096
+
     /// Every file and directory of the volume under `directory`, and the files' time.
     private static func walk(_ volume: FAT.Volume, _ directory: String, files: inout [FAT.File], directories: inout [String],
                              timestamp: inout Int64?) throws {
         for entry in try volume.list(directory) where entry.name != "." && entry.name != ".." {
+            guard files.count + directories.count < maximumESPEntries else {
+                throw ImageError.input("the ESP holds more than \(maximumESPEntries) files and directories (or its directories are damaged); hostimg writes a handful: rebuild the image")
+            }
             let path = directory.isEmpty ? entry.name : directory + "/" + entry.name
             if entry.isDirectory {
                 directories.append(path)
