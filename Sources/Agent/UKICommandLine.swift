@@ -9,10 +9,9 @@ public enum UKICommandLine {
     public static let maximumSize = 1 << 30
 
     public static func read(_ path: String) throws -> String {
-        let image = try PE.Image(try SystemIO.readFile(path, limit: maximumSize))
-        guard let section = image.section(named: ".cmdline") else {
+        guard let commandLine = try PE.Image(try SystemIO.readFile(path, limit: maximumSize)).commandLine else {
             throw AgentError.commandLine("\(path) has no .cmdline section: not a UKI hostimg built")
         }
-        return String(decoding: section.prefix { $0 != 0 }, as: UTF8.self)
+        return commandLine
     }
 }

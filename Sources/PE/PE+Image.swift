@@ -136,6 +136,11 @@ extension PE {
             return Array(bytes[raw.lowerBound..<(raw.lowerBound + length)])
         }
 
+        /// A UKI's `.cmdline` section as text, up to a NUL if it has one; nil without the section.
+        public var commandLine: String? {
+            section(named: ".cmdline").map { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        }
+
         // MARK: Checks
 
         private static func alignment(_ field: String, _ value: UInt32, maximum: UInt32 = .max) throws(PEError) -> UInt32 {

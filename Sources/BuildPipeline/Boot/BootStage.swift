@@ -29,9 +29,15 @@ public struct BootInput: Sendable {
     /// `HOSTIMG_INIT`, else `hostimg-init` beside the running executable (SwiftPM builds
     /// both into the same directory; so does `swift test`).
     public static func locateInit(environment: [String: String]) -> String? {
-        if let path = environment["HOSTIMG_INIT"], !path.isEmpty { return path }
+        locateProgram("hostimg-init", variable: "HOSTIMG_INIT", environment: environment)
+    }
+
+    /// A program the build puts into the image: `$variable`, else `name` beside the running
+    /// executable.
+    static func locateProgram(_ name: String, variable: String, environment: [String: String]) -> String? {
+        if let path = environment[variable], !path.isEmpty { return path }
         let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
-        let candidate = executable.deletingLastPathComponent().appendingPathComponent("hostimg-init").path
+        let candidate = executable.deletingLastPathComponent().appendingPathComponent(name).path
         return FileManager.default.isExecutableFile(atPath: candidate) ? candidate : nil
     }
 }

@@ -47,6 +47,17 @@ enum ESPLayout {
         loaderConfigurationText + (secureBoot ? secureBootMarker + "\n" : "")
     }
 
+    /// The UKI files of `EFI/Linux` on `volume` (none when the directory is missing).
+    static func ukiEntries(of volume: FAT.Volume) -> [FAT.DirectoryEntry] {
+        ((try? volume.list(entriesDirectory)) ?? []).filter { !$0.isDirectory && $0.name.lowercased().hasSuffix(".efi") }
+    }
+
+    /// Whether `volume`'s loader.conf carries `secureBootMarker`.
+    static func isSecureBootMarked(_ volume: FAT.Volume) -> Bool {
+        let configuration = (try? volume.read(loaderConfiguration)) ?? []
+        return String(decoding: configuration, as: UTF8.self).contains(secureBootMarker)
+    }
+
     static func entryPath(label: String, tries: Int) -> String {
         entriesDirectory + "/" + BootEntryName.new(base: label, tries: tries).fileName
     }

@@ -110,10 +110,7 @@ extension HostFiles {
     /// `HOSTIMG_AGENT`, else `hostimg-agent` beside the running executable (SwiftPM builds
     /// both into the same directory; so does `swift test`).
     static func locateAgent(environment: [String: String]) -> String? {
-        if let path = environment["HOSTIMG_AGENT"], !path.isEmpty { return path }
-        let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
-        let candidate = executable.deletingLastPathComponent().appendingPathComponent("hostimg-agent").path
-        return FileManager.default.isExecutableFile(atPath: candidate) ? candidate : nil
+        BootInput.locateProgram("hostimg-agent", variable: "HOSTIMG_AGENT", environment: environment)
     }
 }
 

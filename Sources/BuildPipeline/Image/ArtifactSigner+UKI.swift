@@ -49,10 +49,8 @@ extension ArtifactSigner {
     /// holds no UKI (an image without a kernel).
     static func restageESP(in copy: String, partition: GPT.Partition, identity: SigningIdentity, name: String) throws -> Bool? {
         let volume = try FAT.Volume(path: copy, offset: partition.offset, size: partition.size)
-        let entries = (try? volume.list(ESPLayout.entriesDirectory)) ?? []
-        guard entries.contains(where: { !$0.isDirectory && $0.name.lowercased().hasSuffix(".efi") }) else { return nil }
-        let configuration = String(decoding: (try? volume.read(ESPLayout.loaderConfiguration)) ?? [], as: UTF8.self)
-        let secureBoot = configuration.contains(ESPLayout.secureBootMarker)
+        guard !ESPLayout.ukiEntries(of: volume).isEmpty else { return nil }
+        let secureBoot = ESPLayout.isSecureBootMarked(volume)
         var files: [FAT.File] = []
         var directories: [String] = []
         var timestamp: Int64?
@@ -119,9 +117,8 @@ extension ArtifactSigner {
             throw ImageError.input("\(path): \(error)")
         }
         guard let esp = partitions.first(where: { $0.partition.type == GPT.PartitionType.esp })?.partition,
-              let volume = try? FAT.Volume(path: path, offset: esp.offset, size: esp.size),
-              let configuration = try? volume.read(ESPLayout.loaderConfiguration) else { return false }
-        return String(decoding: configuration, as: UTF8.self).contains(ESPLayout.secureBootMarker)
+              let volume = try? FAT.Volume(path: path, offset: esp.offset, size: esp.size) else { return false }
+        return ESPLayout.isSecureBootMarked(volume)
     }
 
     /// The build directory's UKI (`NAME_VERSION.efi`) certified as the ESP's, and, for Secure

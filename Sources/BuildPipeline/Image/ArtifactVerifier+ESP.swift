@@ -26,13 +26,12 @@ extension ArtifactVerifier {
             report.add("esp", .warning, "no FAT file system (\(error)): firmware cannot boot this disk")
             return
         }
-        let entries = ((try? volume.list(ESPLayout.entriesDirectory)) ?? []).filter { !$0.isDirectory && $0.name.lowercased().hasSuffix(".efi") }
+        let entries = ESPLayout.ukiEntries(of: volume)
         guard !entries.isEmpty else {
             report.add("esp", .skipped, "\(volume.kind), no UKI in \(ESPLayout.entriesDirectory) (an image without a kernel boots nothing)")
             return
         }
-        let configuration = String(decoding: (try? volume.read(ESPLayout.loaderConfiguration)) ?? [], as: UTF8.self)
-        let secureBoot = configuration.contains(ESPLayout.secureBootMarker)
+        let secureBoot = ESPLayout.isSecureBootMarked(volume)
         report.add("esp", .ok, "\(volume.kind), \(entries.count) UKI(s)\(secureBoot ? ", signed for Secure Boot" : "")")
         checkPE(part: "esp boot loader", read: { try volume.read(ESPLayout.fallbackLoader) }, required: secureBoot,
                 certificate: certificate, into: &report)
@@ -43,8 +42,7 @@ extension ArtifactVerifier {
                     required: secureBoot, certificate: certificate, into: &report)
             do {
                 let image = try PE.Image(try volume.read(ESPLayout.entriesDirectory + "/" + entry.name))
-                let commandLine = String(decoding: (image.section(named: ".cmdline") ?? []).prefix { $0 != 0 }, as: UTF8.self)
-                guard let hash = RunningSlot.rootHash(commandLine: commandLine) else {
+                guard let hash = RunningSlot.rootHash(commandLine: image.commandLine ?? "") else {
                     report.add(part, .failed, "its .cmdline has no roothash=: the initrd would not find a slot")
                     continue
                 }

@@ -35,8 +35,7 @@ extension Inspection {
         let entries = files.compactMap { file -> BootEntry? in
             guard let name = BootEntryName(fileName: file.name), name.suffix.lowercased() == ".efi" else { return nil }
             let image = (try? volume.read(ESPLayout.entriesDirectory + "/" + file.name)).flatMap { try? PE.Image($0) }
-            let commandLine = String(decoding: (image?.section(named: ".cmdline") ?? []).prefix { $0 != 0 }, as: UTF8.self)
-            let hash = RunningSlot.rootHash(commandLine: commandLine)
+            let hash = RunningSlot.rootHash(commandLine: image?.commandLine ?? "")
             return BootEntry(file: file.name, slot: slots.first { $0.state == .written && $0.rootHash == hash }?.letter,
                              state: name.isGood ? "good" : name.isBad ? "bad" : "counting",
                              triesLeft: name.counter?.left, triesDone: name.counter?.done, bytes: UInt64(file.size),
