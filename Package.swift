@@ -23,7 +23,7 @@ let package = Package(
         ),
         // The manifest: YAML with positions, schema, extends, lint rules, the tuning's
         // command-line rendering. Yams and EditDistance only: lint needs no C library.
-        .target(name: "Manifests", dependencies: [.product(name: "Yams", package: "Yams"), "EditDistance"]),
+        .target(name: "Manifests", dependencies: [.product(name: "Yams", package: "Yams"), "EditDistance", "HostTuning"]),
         // The build: named stages (resolve ... bundle) run by one stage runner.
         .target(
             name: "BuildPipeline",
@@ -39,7 +39,8 @@ let package = Package(
         .target(name: "BootEntries"),
         // The on-host agent: health gate and blessing (issue 13); the switch comes in issue 15.
         // Swift standard library + Glibc only, like the init: it runs on every host.
-        .target(name: "Agent", dependencies: ["Slots", "BootEntries", "PE", "SystemIO", "ByteCodec"]),
+        .target(name: "Agent", dependencies: ["Slots", "BootEntries", "PE", "HostTuning", "SystemIO", "ByteCodec"]),
+        .target(name: "HostTuning"),
         .executableTarget(
             name: "hostimg-agent", dependencies: ["Agent"],
             linkerSettings: [.unsafeFlags(["-static-stdlib", "-Xlinker", "--strip-all", "-Xlinker", "--gc-sections"])]
@@ -132,7 +133,7 @@ let package = Package(
         .testTarget(name: "ArchitectureTests"),
         .testTarget(name: "SlotsTests", dependencies: ["Slots", "GPT", "TestSupport"]),
         .testTarget(name: "BootEntriesTests", dependencies: ["BootEntries"]),
-        .testTarget(name: "AgentTests", dependencies: ["Agent", "SystemIO", "ByteCodec", "TestSupport"]),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "HostTuning", "SystemIO", "ByteCodec", "TestSupport"]),
         // Helpers shared by the test targets: running upstream tools, scratch directories.
         .target(name: "TestSupport", dependencies: ["SystemIO"], path: "Tests/TestSupport"),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "Zstd", "TestSupport"]),

@@ -7,6 +7,7 @@ import SystemIO
 public enum AgentCommand {
     public static let usage = """
     usage: hostimg-agent health [--bless] [--esp DIR] [--health-dir DIR] [--json]
+           hostimg-agent tuning apply|check [--json]
 
     health   run the health gate: systemd has no failed unit and every executable in
              the health directory exits 0; exit 0 when healthy, 1 when not.
@@ -16,7 +17,13 @@ public enum AgentCommand {
       --health-dir DIR the checks (default /etc/hostimg/health.d)
       --json           one JSON object on stdout instead of lines
 
+    tuning apply   allocate the hugepage pools pinned to NUMA nodes and bind each vfio
+                   device to vfio-pci, as /usr/lib/hostimg/tuning.conf says; every step is
+                   read back (hostimg-tuning.service runs this early in every boot)
+    tuning check   only the tuning checks of the health gate
+
     Exit status: 0 healthy (and blessed when asked), 1 unhealthy, 2 usage, 3 blessing failed.
+    For tuning: 0 done, 1 a step or check failed (each is named), 2 usage.
     """
 
     struct Options {
@@ -28,6 +35,7 @@ public enum AgentCommand {
 
     /// Runs `arguments` (without the program name); returns the exit status.
     public static func main(_ arguments: [String], readUKICommandLine: @escaping @Sendable (String) throws -> String) -> Int32 {
+        if arguments.first == "tuning" { return TuningCommand.main(Array(arguments.dropFirst())) }
         guard arguments.first == "health" else {
             let help = arguments.first == "--help" || arguments.first == "-h" || arguments.first == "help"
             write(help ? usage : "hostimg-agent: unknown command '\(arguments.first ?? "")'\n\n\(usage)", error: !help)

@@ -1,11 +1,12 @@
 import SystemIO
 
 /// The health gate (issue 13; AGENT.md, phase 4): a slot is healthy when systemd has no
-/// failed unit and every executable in `/etc/hostimg/health.d/` exits 0. It runs as
+/// failed unit, every tuning promise of `/usr/lib/hostimg/tuning.conf` holds on the running
+/// kernel (`TuningChecks`), and every executable in `/etc/hostimg/health.d/` exits 0. It runs as
 /// `hostimg-health.service`, ordered after multi-user.target and before
 /// boot-complete.target, so "not degraded" means every unit the image enables has started.
 ///
-/// The checks run in order (systemd first, then health.d by file name) and all of them run
+/// The checks run in order (systemd, tuning, then health.d by file name) and all of them run
 /// even after one failed, so the report names every reason at once.
 public struct HealthGate: Sendable {
     public struct Check: Sendable, Equatable {
@@ -33,16 +34,29 @@ public struct HealthGate: Sendable {
     /// Units not counted as failed: the gate's own unit (when an operator re-runs it after
     /// it failed, its earlier failure is not news).
     public var ignoredUnits: Set<String>
+    /// Where /proc, /sys, /dev and the tuning file are read (normally ""); nil skips tuning.
+    public var tuningRoot: String?
 
     public init(systemctl: String = "/usr/bin/systemctl", directory: String = defaultDirectory,
-                ignoredUnits: Set<String> = [unitName]) {
+                ignoredUnits: Set<String> = [unitName], tuningRoot: String? = "") {
         self.systemctl = systemctl
         self.directory = directory
         self.ignoredUnits = ignoredUnits
+        self.tuningRoot = tuningRoot
     }
 
     public func run() -> Report {
-        Report(checks: [systemdCheck()] + directoryChecks())
+        Report(checks: [systemdCheck()] + tuningChecks() + directoryChecks())
+    }
+
+    /// The image's tuning promises read back from the running kernel; none when the image
+    /// promises nothing.
+    func tuningChecks() -> [Check] {
+        guard let root = tuningRoot, let loaded = TuningChecks.load(root: root) else { return [] }
+        switch loaded {
+        case let .checks(checks): return checks.run()
+        case let .unreadable(check): return [check]
+        }
     }
 
     /// `systemctl list-units --state=failed,auto-restart`: any unit listed (but the ignored

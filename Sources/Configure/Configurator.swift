@@ -173,3 +173,19 @@ extension Configure {
         return report
     }
 }
+
+extension Configure {
+    /// Accounts asked for after the configure stage (the tuning stage's DPDK group and
+    /// members): `sysusers` in sysusers.d(5) syntax, applied to the tree's passwd, group and
+    /// shadow files the same way a package's sysusers.d file is. Returns the users and
+    /// groups it created (existing ones are kept as they are).
+    public static func addAccounts(sysusers: String, file: String, tree: inout FileTree, store: ContentStore,
+                                   shadowLastChange: Int?) throws(ConfigureError) -> (users: [String], groups: [String]) {
+        var io = TreeIO(store: store)
+        var users = try Users.load(tree: tree, io: io, configured: true)
+        try users.addSysusers(text: sysusers, file: file)
+        try users.allocate()
+        try users.write(to: &tree, io: &io, lastChange: shadowLastChange)
+        return (users.created.users, users.created.groups)
+    }
+}

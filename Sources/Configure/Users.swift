@@ -23,11 +23,13 @@ extension Configure {
         static let masterPasswd = "/usr/share/base-passwd/passwd.master"
         static let masterGroup = "/usr/share/base-passwd/group.master"
 
-        static func load(tree: FileTree, io: TreeIO) throws(ConfigureError) -> Users {
+        /// `configured`: start from the tree's /etc files (and their shadow passwords) as an
+        /// earlier configure run wrote them, not from base-passwd's masters.
+        static func load(tree: FileTree, io: TreeIO, configured: Bool = false) throws(ConfigureError) -> Users {
             var users = Users()
-            let masterPasswdText = try io.text(at: masterPasswd, in: tree)
+            let masterPasswdText = configured ? nil : try io.text(at: masterPasswd, in: tree)
             let etcPasswdText = try io.text(at: "/etc/passwd", in: tree)
-            let masterGroupText = try io.text(at: masterGroup, in: tree)
+            let masterGroupText = configured ? nil : try io.text(at: masterGroup, in: tree)
             let etcGroupText = try io.text(at: "/etc/group", in: tree)
             let passwd = masterPasswdText ?? etcPasswdText ?? "root:*:0:0:root:/root:/bin/bash\n"
             let group = masterGroupText ?? etcGroupText ?? "root:*:0:\n"
@@ -47,7 +49,23 @@ extension Configure {
                 users.groups.append(Group(name: f[0], gid: gid, members: f[3].split(separator: ",").map(String.init),
                                           password: f[1] == "x" ? "*" : f[1]))
             }
+            if configured {
+                let shadow = Self.passwords(try io.text(at: "/etc/shadow", in: tree))
+                let gshadow = Self.passwords(try io.text(at: "/etc/gshadow", in: tree))
+                for index in users.accounts.indices { users.accounts[index].password = shadow[users.accounts[index].name] ?? "*" }
+                for index in users.groups.indices { users.groups[index].password = gshadow[users.groups[index].name] ?? "*" }
+            }
             return users
+        }
+
+        /// NAME → password field of a shadow or gshadow file.
+        static func passwords(_ text: String?) -> [String: String] {
+            var found: [String: String] = [:]
+            for line in (text ?? "").split(separator: "\n") {
+                let f = line.split(separator: ":", omittingEmptySubsequences: false)
+                if f.count >= 2 { found[String(f[0])] = String(f[1]) }
+            }
+            return found
         }
 
         func hasUser(_ name: String) -> Bool { accounts.contains { $0.name == name } }

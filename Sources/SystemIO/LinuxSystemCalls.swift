@@ -207,7 +207,7 @@ public struct LinuxSystemCalls: SystemCalls {
     private static func status(_ info: Glibc.stat) -> FileStatus {
         FileStatus(
             size: UInt64(max(info.st_size, 0)), mode: UInt32(info.st_mode), device: UInt64(info.st_dev),
-            inode: UInt64(info.st_ino), deviceNumber: UInt64(info.st_rdev))
+            inode: UInt64(info.st_ino), deviceNumber: UInt64(info.st_rdev), groupID: info.st_gid)
     }
 }
 

@@ -82,13 +82,16 @@ public struct FileStatus: Hashable, Sendable {
     public var inode: UInt64
     /// `st_rdev`: for a device node, the device it stands for.
     public var deviceNumber: UInt64
+    /// `st_gid`: the owning group.
+    public var groupID: UInt32
 
-    public init(size: UInt64, mode: UInt32, device: UInt64, inode: UInt64, deviceNumber: UInt64) {
+    public init(size: UInt64, mode: UInt32, device: UInt64, inode: UInt64, deviceNumber: UInt64, groupID: UInt32 = 0) {
         self.size = size
         self.mode = mode
         self.device = device
         self.inode = inode
         self.deviceNumber = deviceNumber
+        self.groupID = groupID
     }
 
     public var isBlockDevice: Bool { mode & UInt32(S_IFMT) == UInt32(S_IFBLK) }

@@ -102,4 +102,10 @@ extension SystemIO {
     public static func readFile(_ path: String, limit: Int = 1 << 24) throws(SystemIOError) -> [UInt8] {
         try File(path: path, flags: O_RDONLY).readToEnd(limit: limit)
     }
+
+    /// Writes `value` to a kernel attribute (sysfs, procfs) in one write(2) at offset 0, as
+    /// `echo value > path` would; the kernel's answer to the write is the error, if any.
+    public static func writeAttribute(_ path: String, _ value: String) throws(SystemIOError) {
+        try File(path: path, flags: O_WRONLY).write(Array(value.utf8), at: 0)
+    }
 }

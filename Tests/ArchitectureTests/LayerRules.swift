@@ -21,7 +21,7 @@ struct LayerRules {
             ("commands", ["HostImgCLI"]),
             ("build side", ["BuildPipeline", "Manifests", "Repository", "RootFS", "Configure", "Prune", "Drivers", "Debian"]),
             ("host side", ["HostImgInit", "Agent", "Slots", "BootEntries"]),
-            ("formats", ["EROFS", "DMVerity", "GPT", "Bundle", "ELF", "PE", "FAT"]),
+            ("formats", ["EROFS", "DMVerity", "GPT", "Bundle", "ELF", "PE", "FAT", "HostTuning"]),
             ("model", ["FileTree", "ContentStore", "EditDistance"]),
             ("wrappers", ["Archive", "Zstd", "Crypto", "KernelModules"]),
             ("system", ["SystemIO", "ByteCodec"]),

@@ -137,7 +137,13 @@ final class GuestConsole: Sendable {
             let offset = transcript.count
             try type("\(setup); echo __S\(id)_\"\"_\n")
             let remaining = min(.seconds(5), deadline - ContinuousClock.now)
-            if (try? await wait(for: "__S\(id)__", timeout: remaining, after: offset)) != nil { return elapsed }
+            do {
+                try await wait(for: "__S\(id)__", timeout: remaining, after: offset)
+                return elapsed
+            } catch where process.isRunning {
+                // Login may have flushed what was typed: type it again. A guest that stopped
+                // is reported as such by the rethrow below.
+            }
         }
         throw failure("the serial console gave no working shell within \(timeout) (is autologin on ttyS0 configured?)")
     }

@@ -56,6 +56,22 @@ public struct BuildReport: Sendable, Codable {
     public var drivers: Drivers.Report?
     /// The slot's kernel, initrd and command line.
     public var boot: BootFiles?
+    /// What the tuning section rendered, each file and setting with its manifest line.
+    public var tuning: Tuning?
+
+    public struct Tuning: Sendable, Codable {
+        public struct File: Sendable, Codable {
+            public var path: String
+            public var why: String
+            public var source: Manifests.SourceLocation
+        }
+
+        /// Each manifest setting and where it lands (`hostimg explain tuning`).
+        public var settings: [TuningRender.Setting]
+        public var files: [File]
+        public var usersCreated: [String]
+        public var groupsCreated: [String]
+    }
 
     init(image: String, version: String, sourceDateEpoch: Int64) {
         self.image = image

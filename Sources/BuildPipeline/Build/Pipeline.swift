@@ -7,7 +7,7 @@ import Manifests
 import RootFS
 
 /// The whole build (ARCHITECTURE.md, "The build pipeline"): manifest → resolve → fetch →
-/// unpack → configure → overlays → prune → drivers → either the root tree as a tar
+/// unpack → configure → overlays → prune → drivers → tuning → either the root tree as a tar
 /// (`rootfs`) or the image (erofs → verity → sign → boot → disk → bundle).
 ///
 /// Each stage is a named type (`BuildStage`) run by one `StageRunner`; how far the build goes
@@ -64,7 +64,7 @@ public struct Pipeline {
     }
 
     /// The stages in order. `rootfs` and the image stages are two ends after `drivers`.
-    public static let treeStages: [StageName] = [.resolve, .fetch, .unpack, .configure, .overlays, .prune, .drivers]
+    public static let treeStages: [StageName] = [.resolve, .fetch, .unpack, .configure, .overlays, .prune, .drivers, .tuning]
     public static let imageStages: [StageName] = [.host, .erofs, .verity, .sign, .boot, .uki, .esp, .disk, .bundle]
 
     /// The stages a build for `target` runs, in order (a stage that has nothing to do, such as
@@ -124,6 +124,9 @@ public struct Pipeline {
         try await runner.run(PruneStage(), on: &state)
         if state.hasKernel {
             try await runner.run(DriversStage(), on: &state)
+        }
+        if plan.contains(.tuning) {
+            try await runner.run(TuningStage(), on: &state)
         }
         state.report.files = state.tree.count
         if plan.last == .drivers {

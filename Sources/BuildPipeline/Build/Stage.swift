@@ -7,6 +7,8 @@ import Manifests
 public enum StageName: String, Sendable, Codable, CaseIterable, CustomStringConvertible {
     case manifest, cache
     case resolve, fetch, unpack, configure, overlays, prune, drivers
+    /// `tuning`: the manifest's tuning section rendered into the tree (TUNING.md).
+    case tuning
     /// `--stage rootfs`: the tree as a deterministic tar instead of an image.
     case rootfs
     /// `host`: hostimg's own files in the tree (agent, health gate, ESP mount); `uki`: one

@@ -139,8 +139,23 @@ public struct Tuning: Sendable {
     public var vfio = VFIO()
     public var managementNic: ManagementNIC?
     public var cpus: CPUs?
+    public var dpdk: DPDK?
 
     public init() {}
+
+    /// What a non-root DPDK process needs (TUNING.md, "memlock / permissions"): a group that
+    /// owns `/dev/vfio/N` and (by default) the hugetlbfs mounts, its members, and the locked
+    /// memory its sessions and services may pin for DMA.
+    public struct DPDK: Sendable {
+        public var group: Located<String>
+        /// System users created (when missing) as members of the group.
+        public var members: [Located<String>] = []
+        /// nil: unlimited (`LimitMEMLOCK=infinity`, `memlock unlimited`).
+        public var memlock: Located<UInt64>?
+        /// Services that get `LimitMEMLOCK=` drop-ins (e.g. `ovs-vswitchd.service`).
+        public var services: [Located<String>] = []
+        public var location: SourceLocation
+    }
 
     public struct Hugepages: Sendable {
         public var defaultSize: Located<UInt64>?

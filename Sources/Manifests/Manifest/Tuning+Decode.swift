@@ -4,7 +4,7 @@ extension Tuning {
     static func decode(_ node: YNode, reader: inout SchemaReader) -> Tuning {
         var tuning = Tuning()
         guard let fields = reader.mapping(node, path: "tuning",
-                                          keys: ["hugepages", "hugetlbfs", "iommu", "vfio", "managementNic", "cpus"]) else { return tuning }
+                                          keys: ["hugepages", "hugetlbfs", "iommu", "vfio", "managementNic", "cpus", "dpdk"]) else { return tuning }
         if let node = fields["hugepages"] { tuning.hugepages = decodeHugepages(node, reader: &reader) }
         tuning.hugetlbfs = reader.list(fields["hugetlbfs"], path: "tuning.hugetlbfs") { r, item, path in decodeMount(item, path: path, reader: &r) }
         if let node = fields["iommu"], let f = reader.mapping(node, path: "tuning.iommu", keys: ["mode", "unsafeNoIommu"], required: ["mode"]) {
@@ -28,7 +28,34 @@ extension Tuning {
             }
         }
         if let node = fields["cpus"] { tuning.cpus = decodeCPUs(node, reader: &reader) }
+        if let node = fields["dpdk"] { tuning.dpdk = decodeDPDK(node, reader: &reader) }
         return tuning
+    }
+
+    /// `dpdk: {group, members, memlock, services}`; names are checked as useradd would.
+    private static func decodeDPDK(_ node: YNode, reader: inout SchemaReader) -> DPDK? {
+        guard let f = reader.mapping(node, path: "tuning.dpdk", keys: ["group", "members", "memlock", "services"], required: ["group"]),
+              let group = reader.string(f["group"], path: "tuning.dpdk.group") else { return nil }
+        var dpdk = DPDK(group: group, location: node.location)
+        dpdk.members = reader.strings(f["members"], path: "tuning.dpdk.members")
+        for name in [group] + dpdk.members where !isAccountName(name.value) {
+            reader.sink.error(name.location, "schema.value", "'\(name.value)' is not a valid user or group name",
+                              hint: "lowercase letters, digits, '_' and '-', starting with a letter or '_', at most 32 characters")
+        }
+        if let memlock = f["memlock"] {
+            if memlock.scalarText != "unlimited" { dpdk.memlock = reader.size(memlock, path: "tuning.dpdk.memlock") }
+        }
+        dpdk.services = reader.strings(f["services"], path: "tuning.dpdk.services")
+        for service in dpdk.services where !(service.value.hasSuffix(".service") && !service.value.contains("/") && service.value.count > 8) {
+            reader.sink.error(service.location, "schema.value", "'\(service.value)' is not a service unit name",
+                              hint: "name the unit in full, e.g. ovs-vswitchd.service")
+        }
+        return dpdk
+    }
+
+    static func isAccountName(_ name: String) -> Bool {
+        guard let first = name.first, first == "_" || first.isASCII && first.isLowercase, name.count <= 32 else { return false }
+        return name.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "_" || $0 == "-") }
     }
 
     private static func decodeHugepages(_ node: YNode, reader: inout SchemaReader) -> Hugepages? {
