@@ -126,9 +126,13 @@ image = [f for f in os.listdir(out) if f.endswith(".img") and f != "initrd.img"]
 def boot(initrd, append, marks, stop, limit=240):
     command = ["qemu-system-x86_64", "-accel", "tcg", "-machine", "q35", "-cpu", "max", "-smp", "2",
                "-m", "1536", "-nographic", "-no-reboot", "-monitor", "none", "-serial", "stdio",
-               "-nic", "none", "-kernel", os.path.join(out, "vmlinuz"), "-initrd", initrd,
+               # hardware/qemu-q35.yaml's devices, which qemu-dev's tuning names (docs/boot.md)
+               "-device", "intel-iommu,intremap=off",
+               "-netdev", "user,id=mgmt,restrict=on", "-device", "virtio-net-pci,netdev=mgmt,addr=02.0",
+               "-netdev", "user,id=dp,restrict=on", "-device", "e1000e,netdev=dp,addr=03.0",
+               "-kernel", os.path.join(out, "vmlinuz"), "-initrd", initrd,
                "-append", append, "-drive", f"file={os.path.join(out, image)},if=none,id=root,format=raw,snapshot=on",
-               "-device", "virtio-blk-pci,drive=root"]
+               "-device", "virtio-blk-pci,drive=root,addr=04.0"]
     start = time.monotonic()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
     seen, buffer = {}, b""

@@ -16,9 +16,9 @@ extension TuningChecks {
         guard let entry = entries.last else { return Self.fail(name, "nothing is mounted at \(mount.path)") }
         guard entry.type == "hugetlbfs" else { return Self.fail(name, "\(mount.path) is \(entry.type), not hugetlbfs") }
         let wanted = "pagesize=" + Self.kernelPageSize(mount.pageSizeKB)
-        guard entry.options.contains(wanted) else {
-            let shown = entry.options.first { $0.hasPrefix("pagesize=") } ?? "no pagesize"
-            return Self.fail(name, "\(mount.path) has \(shown), the image promises \(wanted)")
+        let shown = entry.options.first { $0.hasPrefix("pagesize=") }
+        guard let shown, Self.kilobytes(String(shown.dropFirst("pagesize=".count))) == mount.pageSizeKB else {
+            return Self.fail(name, "\(mount.path) has \(shown ?? "no pagesize"), the image promises \(wanted)")
         }
         guard let status = try? SystemIO.status(of: root + mount.path) else { return Self.fail(name, "cannot stat \(mount.path)") }
         var problems: [String] = []
@@ -36,11 +36,23 @@ extension TuningChecks {
             : Self.fail(name, "\(mount.path): " + problems.joined(separator: ", "))
     }
 
-    /// How the kernel prints a hugetlbfs page size (fs/hugetlbfs `hugetlbfs_show_options`).
+    /// A page size as the manifest writes it ("2M", "1G").
     static func kernelPageSize(_ kilobytes: UInt64) -> String {
-        if kilobytes >= 1 << 20 { return "\(kilobytes >> 20)G" }
-        if kilobytes >= 1 << 10 { return "\(kilobytes >> 10)M" }
+        if kilobytes >= 1 << 20, kilobytes % (1 << 20) == 0 { return "\(kilobytes >> 20)G" }
+        if kilobytes >= 1 << 10, kilobytes % (1 << 10) == 0 { return "\(kilobytes >> 10)M" }
         return "\(kilobytes)K"
+    }
+
+    /// A hugetlbfs `pagesize=` value in kB: the kernel prints K or M (6.1 shows 1G pages as
+    /// "1024M"), newer ones G.
+    static func kilobytes(_ text: String) -> UInt64? {
+        guard let unit = text.last, let number = UInt64(text.dropLast()) else { return nil }
+        switch unit {
+        case "K", "k": return number
+        case "M", "m": return number << 10
+        case "G", "g": return number << 20
+        default: return nil
+        }
     }
 
     func groupID(_ name: String) -> UInt32? {

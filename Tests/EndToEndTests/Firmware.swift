@@ -13,24 +13,46 @@ enum Firmware {
         [code, secureCode, variables].allSatisfy { FileManager.default.fileExists(atPath: $0) }
     }
 
-    /// q35 with an Intel IOMMU, OVMF from flash, `disk` as a writable virtio disk (the ESP's
-    /// renames must persist across boots), no network. No `-kernel`: firmware boots the disk.
+    /// q35 with qemu-dev's devices (`q35Devices`), OVMF from flash, `disk` writable (the ESP's
+    /// renames must persist across boots). No `-kernel`: firmware boots the disk.
     static func arguments(disk: String, variables: String, secureBoot: Bool = false) -> [String] {
         let machine = secureBoot ? "q35,smm=on" : "q35"
-        var arguments = [
-            "-accel", "tcg", "-machine", machine, "-cpu", "max", "-smp", "2", "-m", "1536", "-no-reboot",
-            // DMA remapping without interrupt remapping: under TCG on a loaded machine the
-            // kernel's IO-APIC timer check through remapped interrupts can time out and panic.
-            "-device", "intel-iommu,intremap=off",
-        ]
+        var arguments = ["-accel", "tcg", "-machine", machine, "-cpu", "max", "-smp", "2", "-m", "1536", "-no-reboot"]
         if secureBoot { arguments += ["-global", "driver=cfi.pflash01,property=secure,value=on"] }
         arguments += [
             "-drive", "if=pflash,format=raw,unit=0,readonly=on,file=\(secureBoot ? secureCode : code)",
             "-drive", "if=pflash,format=raw,unit=1,file=\(variables)",
-            "-drive", "file=\(disk),if=none,id=disk0,format=raw",
-            "-device", "virtio-blk-pci,drive=disk0", "-nic", "none",
         ]
-        return arguments
+        // DMA remapping without interrupt remapping, as before the tuning tests needed it.
+        return arguments + q35Devices(disk: disk)
+    }
+
+    /// The PCI devices of hardware/qemu-q35.yaml, which qemu-dev's tuning names: an Intel
+    /// IOMMU (first: QEMU wants it before the devices it translates for), a virtio-net
+    /// management NIC at 00:02.0, an e1000e at 00:03.0 for vfio-pci and the disk at 00:04.0.
+    /// Every boot of qemu-dev needs them: a vfio device missing is a tuning that did not take
+    /// effect, and the health gate rightly refuses to bless it. Both NICs are QEMU user
+    /// networks with `restrict=on`: nothing leaves the test machine. `interruptRemapping`:
+    /// vfio_iommu_type1 refuses a group without it (DPDK needs it; binding does not).
+    static func q35Devices(disk: String, format: String = "raw", snapshot: Bool = false,
+                           interruptRemapping: Bool = false) -> [String] {
+        [
+            "-device", "intel-iommu,intremap=\(interruptRemapping ? "on" : "off")",
+            "-netdev", "user,id=mgmt,restrict=on", "-device", "virtio-net-pci,netdev=mgmt,addr=02.0",
+            "-netdev", "user,id=dataplane,restrict=on", "-device", "e1000e,netdev=dataplane,addr=03.0",
+            "-drive", "file=\(disk),if=none,id=disk0,format=\(format)" + (snapshot ? ",snapshot=on" : ""),
+            "-device", "virtio-blk-pci,drive=disk0,addr=04.0",
+        ]
+    }
+
+    /// The machine of the tuning tests (TUNING.md, "Checks on a booted image"): OVMF and the
+    /// q35 devices with interrupt remapping.
+    static func tuningArguments(disk: String, variables: String, memory: Int = 1536) -> [String] {
+        [
+            "-accel", "tcg", "-machine", "q35", "-cpu", "max", "-smp", "2", "-m", "\(memory)", "-no-reboot",
+            "-drive", "if=pflash,format=raw,unit=0,readonly=on,file=\(code)",
+            "-drive", "if=pflash,format=raw,unit=1,file=\(variables)",
+        ] + q35Devices(disk: disk, interruptRemapping: true)
     }
 
     /// A copy of the empty variable store at `path`.

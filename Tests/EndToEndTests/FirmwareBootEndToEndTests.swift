@@ -47,10 +47,9 @@ struct FirmwareBootEndToEndTests {
         // The same image, direct kernel boot (what the earlier tests do), for the timing.
         try Firmware.copyDisk(disk.path, to: image)
         let direct = try GuestConsole(arguments: [
-            "-accel", "tcg", "-machine", "q35", "-cpu", "max", "-smp", "2", "-m", "1536", "-no-reboot", "-device", "intel-iommu,intremap=off",
+            "-accel", "tcg", "-machine", "q35", "-cpu", "max", "-smp", "2", "-m", "1536", "-no-reboot",
             "-kernel", boot.vmlinuz, "-initrd", boot.initrd, "-append", boot.commandLine,
-            "-drive", "file=\(image),if=none,id=disk0,format=raw", "-device", "virtio-blk-pci,drive=disk0", "-nic", "none",
-        ], logPath: scratch.path("direct.log"))
+        ] + Firmware.q35Devices(disk: image), logPath: scratch.path("direct.log"))
         let directShell = try await direct.loginShell(timeout: Self.bootTimeout)
         let directBlessed = try await Self.checkHealthyHost(direct, commandLine: boot.commandLine)
         try await direct.powerOff()

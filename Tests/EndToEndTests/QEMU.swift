@@ -25,11 +25,9 @@ final class QEMUGuest {
         process.executableURL = URL(fileURLWithPath: qemu)
         process.arguments = [
             "-accel", "tcg", "-machine", "q35", "-cpu", cpu, "-smp", "2", "-m", "1536",
-            "-nographic", "-no-reboot", "-monitor", "none", "-serial", "file:\(console)", "-nic", "none",
+            "-nographic", "-no-reboot", "-monitor", "none", "-serial", "file:\(console)",
             "-kernel", kernel, "-initrd", initrd, "-append", commandLine,
-            "-drive", "file=\(disk),if=none,id=root,format=raw,snapshot=on",
-            "-device", "virtio-blk-pci,drive=root",
-        ]
+        ] + Firmware.q35Devices(disk: disk, snapshot: true)
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice

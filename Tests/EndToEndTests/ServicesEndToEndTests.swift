@@ -83,9 +83,8 @@ struct ServicesEndToEndTests {
 
     static func directBoot(_ boot: BootFiles, disk: (path: String, format: String)) -> [String] {
         [
-            "-accel", "tcg", "-machine", "q35", "-cpu", "max", "-smp", "2", "-m", "1536", "-no-reboot", "-nic", "none",
+            "-accel", "tcg", "-machine", "q35", "-cpu", "max", "-smp", "2", "-m", "1536", "-no-reboot",
             "-kernel", boot.vmlinuz, "-initrd", boot.initrd, "-append", boot.commandLine,
-            "-drive", "file=\(disk.path),if=none,id=root,format=\(disk.format)", "-device", "virtio-blk-pci,drive=root",
-        ]
+        ] + Firmware.q35Devices(disk: disk.path, format: disk.format)
     }
 }

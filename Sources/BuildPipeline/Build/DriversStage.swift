@@ -11,7 +11,8 @@ struct DriversStage: BuildStage {
         let work = state.options.output + "/.hostimg-drivers-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: work) }
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
-        let request = Self.request(state.manifest, kernel: state.kernelFile)
+        var request = Self.request(state.manifest, kernel: state.kernelFile)
+        request.required += Self.treeRequirements(state.tree)
         let (drivers, kernel) = try Drivers.prune(tree: &state.tree, store: state.store, request: request, workDirectory: work)
         state.report.drivers = drivers
         state.kernel = kernel
@@ -47,6 +48,16 @@ struct DriversStage: BuildStage {
         }
         return Drivers.Request(keep: manifest.drivers.keep.map(\.value), deny: manifest.drivers.deny.map(\.value),
                                hardware: manifest.drivers.hardware.map(\.value), required: required)
+    }
+
+    /// Modules the tree's own configuration needs: a package that registers binary formats
+    /// (python3.11's binfmt.d file) makes systemd mount binfmt_misc, which fails without it.
+    static func treeRequirements(_ tree: FileTree) -> [Drivers.Requirement] {
+        let formats = ["/usr/lib/binfmt.d", "/etc/binfmt.d", "/lib/binfmt.d"].flatMap { directory in
+            tree.children(of: directory).filter { $0.hasSuffix(".conf") }
+        }
+        guard let first = formats.sorted().first else { return [] }
+        return [Drivers.Requirement(module: "binfmt_misc", reason: "systemd-binfmt registers the formats of \(first)\(formats.count > 1 ? " and \(formats.count - 1) more" : "")")]
     }
 
 }
