@@ -92,6 +92,11 @@ extension LintRule {
         LintRule("drivers.tuning-denied", .error, "A module the tuning needs is denied by `drivers.deny`."),
         LintRule("drivers.conflict", .error, "A module is both kept and denied."),
         LintRule("kexec.iommu-change", .error, "The IOMMU mode differs between the running and the target slot."),
+
+        // Non-root DPDK.
+        LintRule("dpdk.group", .error, "The DPDK group is a privileged system group."),
+        LintRule("dpdk.nothing-granted", .warning, "`tuning.dpdk` names no devices, mounts or services to grant."),
+        LintRule("dpdk.mount-group", .warning, "A hugetlbfs mount belongs to another group than the DPDK group and is closed to others."),
     ]
 
     private static let byID: [String: LintRule] = Dictionary(uniqueKeysWithValues: catalog.map { ($0.id, $0) })

@@ -22,6 +22,7 @@ public enum ManifestRules {
         context.checkHugepages()
         context.checkCPUs()
         context.checkDevices()
+        context.checkDPDK()
         context.checkKernelCommandLine()
         if loaded.hardware != nil {
             context.checkHugepagesAgainstHardware()
