@@ -8,12 +8,14 @@ extension HostImg {
     /// `hostimg explain`: why something is in an image, or not.
     struct Explain: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Explain why a kernel module is in an image or not.",
+            abstract: "Explain why a kernel module is in an image or not, and where each tuning setting lands.",
             discussion: """
-                Reads the build report (report.json in a build's output directory), or builds \
-                the manifest's tree first with --manifest (cached, no image written).
+                module: reads the build report (report.json in a build's output directory), or \
+                builds the manifest's tree first with --manifest (cached, no image written).
+                tuning: renders the manifest's tuning section (nothing built), or reads a \
+                build's report.json.
                 """,
-            subcommands: [Module.self]
+            subcommands: [Module.self, TuningSettings.self]
         )
 
         struct Module: AsyncParsableCommand {
