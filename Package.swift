@@ -127,13 +127,15 @@ let package = Package(
         .executableTarget(name: "fuzz-pe", dependencies: ["ReaderFuzzing"]),
         .executableTarget(name: "fuzz-fat", dependencies: ["ReaderFuzzing"]),
 
-        .testTarget(name: "ManifestsTests", dependencies: ["Manifests", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "ManifestsTests", dependencies: ["Manifests", "HostTuning", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "HostImgCLITests", dependencies: ["HostImgCLI", "Manifests", "BuildPipeline", "SystemIO", "TestSupport"]),
         // The module graph against the layers of docs/architecture.md.
         .testTarget(name: "ArchitectureTests"),
         .testTarget(name: "SlotsTests", dependencies: ["Slots", "GPT", "TestSupport"]),
         .testTarget(name: "BootEntriesTests", dependencies: ["BootEntries"]),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "HostTuning", "SystemIO", "ByteCodec", "TestSupport"]),
+        // The promises file both sides read: its syntax, PCI addresses, CPU lists.
+        .testTarget(name: "HostTuningTests", dependencies: ["HostTuning"]),
         // Helpers shared by the test targets: running upstream tools, scratch directories.
         .target(name: "TestSupport", dependencies: ["SystemIO"], path: "Tests/TestSupport"),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "Zstd", "TestSupport"]),

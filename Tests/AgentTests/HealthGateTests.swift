@@ -8,8 +8,7 @@ import TestSupport
 /// `systemctl list-units --state=failed --plain --no-legend` prints) and health.d scripts.
 @Suite struct HealthGateTests {
     static func script(_ path: String, _ body: String) throws {
-        try ("#!/bin/sh\n" + body + "\n").write(toFile: path, atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
+        try Script.write(path, body)
     }
 
     static func gate(_ scratch: ScratchDirectory, failed: String = "", checks: [String: String] = [:]) throws -> HealthGate {
