@@ -33,7 +33,7 @@ public struct HostImg: AsyncParsableCommand {
               sign     sign an image and bundle built with --unsigned
               keygen   make a development signing key
               inspect  show what is in an image or bundle
-              explain  why a kernel module is in an image or not
+              explain  why a kernel module is in an image or not; where each tuning setting lands
               switch   install a bundle into the inactive slot and move the host onto it
 
             switch is not built yet: it parses its arguments and exits with status 3.

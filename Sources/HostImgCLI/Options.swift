@@ -60,7 +60,8 @@ enum BuildStage: String, CaseIterable, Sendable, ExpressibleByArgument {
     case resolve
     /// Download the locked packages into the content-addressed cache, verified.
     case fetch
-    /// Unpack, configure, overlay and prune the root tree; write it as a deterministic tar
+    /// Unpack, configure, overlay and prune the root tree and render the tuning section into
+    /// it; write it as a deterministic tar
     /// (`rootfs.tar`) with `report.json`.
     case rootfs
     /// Everything: EROFS root, dm-verity tree, verity signature, GPT disk image with both

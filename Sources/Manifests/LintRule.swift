@@ -56,6 +56,7 @@ extension LintRule {
         // Hugepages (TUNING.md).
         LintRule("hugepages.page-size", .error, "Huge page sizes on x86-64 are 2M and 1G."),
         LintRule("hugepages.duplicate-size", .error, "Two pools have the same size (and node)."),
+        LintRule("hugepages.node-mixed", .error, "A page size is both on the command line and pinned to a node."),
         LintRule("hugepages.default-missing", .error, "Pools exist but no default size is set."),
         LintRule("hugepages.default-unknown", .error, "The default size has no pool."),
         LintRule("hugepages.1g-runtime", .error, "A 1G pool is left to run-time allocation."),

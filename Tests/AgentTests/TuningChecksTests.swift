@@ -144,9 +144,7 @@ import TestSupport
         try host.directory("/dev/hugepages1G", mode: 0o770, gid: FakeHost.dpdkGID)
         try host.write("/proc/self/mountinfo", FakeHost.mountLine("/dev/hugepages1G", options: "rw,gid=\(FakeHost.dpdkGID),mode=770,pagesize=1024M"))
         let check = try #require(TuningChecks(promises: promises, root: host.root).run().first)
-        withKnownIssue("TuningChecks.kernelPageSize prints 1G; the kernel shows pagesize=1024M") {
-            #expect(check.passed, "\(check.summary)")
-        }
+        #expect(check.passed, "\(check.summary)")
     }
 
     @Test func theWrongModeFails() throws {

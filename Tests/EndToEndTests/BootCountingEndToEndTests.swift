@@ -113,10 +113,7 @@ struct BootCountingEndToEndTests {
         options.root = project
         options.lockPath = project + "/manifests/qemu-dev.lock"
         options.target = .bundle
-        let identity = try DevelopmentIdentity.generate(commonName: "hostimg development key (unhealthy)", validityDays: 2, keyType: .rsa2048)
-        try identity.privateKeyPEM.write(toFile: scratch.path("key.pem"), atomically: true, encoding: .utf8)
-        try identity.certificatePEM.write(toFile: scratch.path("cert.pem"), atomically: true, encoding: .utf8)
-        options.image = ImageRequest(signing: .files(key: scratch.path("key.pem"), certificate: scratch.path("cert.pem")),
+        options.image = ImageRequest(signing: try BootEndToEndTests.developmentSigning(in: scratch, commonName: "hostimg development key (unhealthy)"),
                                      environment: ProcessInfo.processInfo.environment)
         return try await Pipeline(options).run()
     }

@@ -106,15 +106,18 @@ struct BootEndToEndTests {
                                        output: scratch.path("out"), cache: RootFSEndToEndTests.cache)
         options.lockPath = scratch.path("qemu-dev.lock")
         options.target = .bundle
-        var signing = ImageRequest.Signing.unsigned
-        if signed {
-            let identity = try DevelopmentIdentity.generate(commonName: "hostimg development key (boot)", validityDays: 2, keyType: .rsa2048)
-            try identity.privateKeyPEM.write(toFile: scratch.path("key.pem"), atomically: true, encoding: .utf8)
-            try identity.certificatePEM.write(toFile: scratch.path("cert.pem"), atomically: true, encoding: .utf8)
-            signing = .files(key: scratch.path("key.pem"), certificate: scratch.path("cert.pem"))
-        }
+        let signing = signed ? try developmentSigning(in: scratch, commonName: "hostimg development key (boot)") : .unsigned
         options.image = ImageRequest(signing: signing, environment: ProcessInfo.processInfo.environment)
         return try await Pipeline(options).run()
+    }
+
+    /// A fresh RSA development key and certificate as `key.pem` and `cert.pem` in `scratch`
+    /// (RSA: what Secure Boot firmware verifies).
+    static func developmentSigning(in scratch: ScratchDirectory, commonName: String) throws -> ImageRequest.Signing {
+        let identity = try DevelopmentIdentity.generate(commonName: commonName, validityDays: 2, keyType: .rsa2048)
+        try identity.privateKeyPEM.write(toFile: scratch.path("key.pem"), atomically: true, encoding: .utf8)
+        try identity.certificatePEM.write(toFile: scratch.path("cert.pem"), atomically: true, encoding: .utf8)
+        return .files(key: scratch.path("key.pem"), certificate: scratch.path("cert.pem"))
     }
 
     /// "hostimg-selftest: key=value" lines → [key: value].

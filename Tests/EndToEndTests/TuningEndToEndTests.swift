@@ -1,5 +1,4 @@
 import BuildPipeline
-import Crypto
 import Foundation
 import HostTuning
 import Manifests
@@ -23,10 +22,7 @@ struct TuningEndToEndTests {
         var options = Pipeline.Options(manifest: manifests + "/" + manifest, output: scratch.path("out"),
                                        cache: RootFSEndToEndTests.cache, locked: true)
         options.target = .bundle
-        let identity = try DevelopmentIdentity.generate(commonName: "hostimg development key (tuning)", validityDays: 2, keyType: .rsa2048)
-        try identity.privateKeyPEM.write(toFile: scratch.path("key.pem"), atomically: true, encoding: .utf8)
-        try identity.certificatePEM.write(toFile: scratch.path("cert.pem"), atomically: true, encoding: .utf8)
-        options.image = ImageRequest(signing: .files(key: scratch.path("key.pem"), certificate: scratch.path("cert.pem")),
+        options.image = ImageRequest(signing: try BootEndToEndTests.developmentSigning(in: scratch, commonName: "hostimg development key (tuning)"),
                                      environment: ProcessInfo.processInfo.environment)
         return try await Pipeline(options).run()
     }

@@ -183,14 +183,7 @@ struct TuningRenderTests {
             #expect(!file.why.isEmpty)
             // Every regular file but the promises names its manifest line in a banner comment.
             guard let text = file.text, file.path != TuningPromises.path else { continue }
-            if file.path == Self.modprobe {
-                // Softdeps without tuning.vfio.ids: only the ids= line carries a banner.
-                withKnownIssue("the modprobe.d file of softdeps alone has no banner naming its manifest line") {
-                    #expect(text.contains("Rendered by hostimg build from \(path):"), "\(file.path)")
-                }
-            } else {
-                #expect(text.contains("Rendered by hostimg build from \(path):"), "\(file.path)")
-            }
+            #expect(text.contains("Rendered by hostimg build from \(path):"), "\(file.path)")
         }
     }
 

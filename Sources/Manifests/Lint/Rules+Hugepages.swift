@@ -44,6 +44,7 @@ extension RuleContext {
                            hint: "drop `node:` so the pool is reserved on the kernel command line, or use 2M pages for per-node pools")
             }
         }
+        checkMixedPools(hugepages.pools)
         let sizes = Set(hugepages.pools.map(\.size.value))
         if let defaultSize = hugepages.defaultSize {
             if let problem = Self.pageSizeProblem(defaultSize.value) {
@@ -111,6 +112,20 @@ extension RuleContext {
                            "hugepages take \(Size.describe(used)) of node \(node.id.value), which has \(Size.describe(node.memory.value)) with \(Size.describe(reserve)) reserved for the host",
                            hint: "lower the pool counts to at most \(Size.describe(available)) on node \(node.id.value)")
             }
+        }
+    }
+
+    /// A size is either reserved on the command line or set per node at run time: the early
+    /// unit sets a node's count absolutely, which would overwrite the node's share of the
+    /// boot-time pool, so the two cannot be combined for one size.
+    mutating func checkMixedPools(_ pools: [Tuning.Pool]) {
+        for size in Set(pools.map(\.size.value)).sorted() {
+            let ofSize = pools.filter { $0.size.value == size }
+            guard ofSize.contains(where: { $0.node == nil }), let pinned = ofSize.first(where: { $0.node != nil }),
+                  let node = pinned.node else { continue }
+            sink.error(node.location, "hugepages.node-mixed",
+                       "\(Size.format(size)) pages are reserved on the command line and also pinned to node \(node.value); the node's count would overwrite its share of the boot pool",
+                       hint: "give every \(Size.format(size)) pool a `node:` (allocated per node at boot by hostimg-tuning.service) or none (reserved on the command line)")
         }
     }
 }

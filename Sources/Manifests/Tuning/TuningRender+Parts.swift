@@ -98,7 +98,8 @@ extension TuningRender {
             lines.append("softdep \(module) pre: vfio-pci")
         }
         if !lines.isEmpty {
-            let header = "# vfio-pci loads before the native drivers of the devices it takes.\n"
+            let header = Self.banner(ids.first?.location ?? devices[0].location, ids.isEmpty ? "tuning.vfio.devices[].id" : "tuning.vfio")
+                + "# vfio-pci loads before the native drivers of the devices it takes.\n"
             add(modprobe, header + lines.joined(separator: "\n") + "\n", why: "vfio-pci ids and load order",
                 source: ids.first?.location ?? devices[0].location)
         }

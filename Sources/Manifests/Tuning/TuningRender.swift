@@ -114,16 +114,18 @@ extension TuningRender {
     public static func mountUnitName(_ path: String) -> String {
         let parts = path.split(separator: "/").filter { !$0.isEmpty }
         guard !parts.isEmpty else { return "-.mount" }
-        let escaped = parts.map { part -> String in
-            var out = ""
-            for (index, byte) in part.utf8.enumerated() {
-                let plain = (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a)
-                    || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ":") || (byte == UInt8(ascii: ".") && index > 0)
+        // Only a '.' that would start the whole name is escaped (systemd's unit_name_path_escape).
+        var out = ""
+        for (index, byte) in parts.joined(separator: "/").utf8.enumerated() {
+            let plain = (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a)
+                || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ":") || (byte == UInt8(ascii: ".") && index > 0)
+            if byte == UInt8(ascii: "/") {
+                out += "-"
+            } else {
                 out += plain ? String(UnicodeScalar(byte)) : "\\x" + String(byte, radix: 16).leftPadded(to: 2)
             }
-            return out
         }
-        return escaped.joined(separator: "-") + ".mount"
+        return out + ".mount"
     }
 }
 
