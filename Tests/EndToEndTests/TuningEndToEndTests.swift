@@ -66,6 +66,7 @@ struct TuningEndToEndTests {
         #expect(gate.status == 0 && gate.output.hasPrefix("active"), "\(gate.output)")
         let entries = try await console.run("ls /efi/EFI/Linux")
         #expect(Self.trimmed(entries.output) == "qemu-dev_0.1.0.efi", "the healthy slot is blessed: \(entries.output)")
+        try await Self.checkRebinding(console, promises)
         try await console.powerOff()
     }
 
@@ -84,6 +85,16 @@ struct TuningEndToEndTests {
             let mode = String(mount.mode, radix: 8)
             #expect(shown.output.contains("\(mount.group ?? "root") \(mode)\n"), "\(mount.path): \(shown.output)")
         }
+    }
+
+    /// A vfio device taken off vfio-pci (as a native driver that was faster at boot would
+    /// leave it) fails the check by name; `hostimg-agent tuning apply` puts it back.
+    static func checkRebinding(_ console: GuestConsole, _ promises: TuningPromises) async throws {
+        guard let address = promises.vfioDevices.first else { return }
+        let unbound = try await console.run("echo \(address) > /sys/bus/pci/drivers/vfio-pci/unbind; echo > /sys/bus/pci/devices/\(address)/driver_override; hostimg-agent tuning check")
+        #expect(unbound.status == 1 && unbound.output.contains("tuning/vfio \(address): FAILED: \(address) is bound to no driver"), "\(unbound.output)")
+        let applied = try await console.run("hostimg-agent tuning apply && hostimg-agent tuning check && basename $(readlink /sys/bus/pci/devices/\(address)/driver)")
+        #expect(applied.status == 0 && applied.output.hasSuffix("vfio-pci\n"), "\(applied.output)")
     }
 
     static func checkDevices(_ console: GuestConsole, _ promises: TuningPromises) async throws {
