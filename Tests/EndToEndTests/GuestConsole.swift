@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Synchronization
 import TestSupport
 
@@ -66,11 +67,20 @@ final class GuestConsole: Sendable {
         try process.run()
         let output = stdout.fileHandleForReading
         let transcript = transcript
+        // read(2) itself, retried on EINTR: FileHandle.availableData answers an interrupted
+        // read (a SIGCHLD from any other test's child) with empty data, which looks like EOF
+        // and ended the transcript while the guest went on printing.
         Thread.detachNewThread {
+            var buffer = [UInt8](repeating: 0, count: 1 << 16)
             while true {
-                let chunk = output.availableData
-                if chunk.isEmpty { break }
-                transcript.append(chunk)
+                let count = buffer.withUnsafeMutableBytes { Glibc.read(output.fileDescriptor, $0.baseAddress, $0.count) }
+                if count > 0 {
+                    transcript.append(Data(buffer[0..<count]))
+                } else if count < 0 && errno == EINTR {
+                    continue
+                } else {
+                    break
+                }
             }
         }
     }

@@ -9,7 +9,7 @@ extension TuningRender {
             promises.pools.append(TuningPromises.Pool(sizeKB: pool.size.value >> 10, count: pool.count.value, node: pool.node?.value))
             if let node = pool.node {
                 note("tuning.hugepages.pools[\(index)]: \(pool.count.value) × \(size) on node \(node.value)",
-                     [Self.unitDirectory.replacingOccurrences(of: "/etc/", with: "/usr/lib/") + Self.tuningService, TuningPromises.path],
+                     [Self.tuningServicePath, TuningPromises.path],
                      why: "a pool on one NUMA node is allocated early at boot (node\(node.value)/nr_hugepages), read back, and a shortfall fails the boot's health gate",
                      source: pool.location)
             } else {
@@ -67,7 +67,7 @@ extension TuningRender {
             ruleLines.append(Self.banner(device.location, "tuning.vfio.devices[\(index)]")
                              + "ACTION==\"add\", SUBSYSTEM==\"pci\", KERNEL==\"\(device.address.value)\", ATTR{driver_override}=\"vfio-pci\", RUN{builtin}+=\"kmod load vfio-pci\"")
             note("tuning.vfio.devices[\(index)]: \(device.address.value)" + (device.id.map { " (\($0.value))" } ?? ""),
-                 [rules, "/usr/lib/systemd/system/" + Self.tuningService, TuningPromises.path],
+                 [rules, Self.tuningServicePath, TuningPromises.path],
                  why: "driver_override=vfio-pci is set when the device appears, before a native driver can claim it; the tuning service binds it if a driver already did, and the health gate checks it",
                  source: device.location)
         }

@@ -57,7 +57,7 @@ extension TuningRender {
         guard nodePools || !promises.vfioDevices.isEmpty else { return }
         let source = tuning.vfio.devices.first?.location ?? tuning.hugepages?.location ?? tuning.vfio.ids.first?.location
         guard let source else { return }
-        let path = "/usr/lib/systemd/system/" + Self.tuningService
+        let path = Self.tuningServicePath
         let text = Self.banner(source, "tuning.hugepages node pools, tuning.vfio.devices") + """
             [Unit]
             Description=hostimg tuning: per-node huge pages and vfio-pci bindings

@@ -45,6 +45,7 @@ public struct TuningRender: Sendable {
 
     public static let unitDirectory = "/etc/systemd/system/"
     public static let tuningService = "hostimg-tuning.service"
+    public static let tuningServicePath = "/usr/lib/systemd/system/" + tuningService
     public static let agent = "/usr/bin/hostimg-agent"
 
     /// `nativeDrivers` names the kernel modules (other than vfio-pci) that would claim a
