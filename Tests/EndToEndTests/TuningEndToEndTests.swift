@@ -75,6 +75,12 @@ struct TuningEndToEndTests {
             let got = try await console.run("cat /sys/kernel/mm/hugepages/hugepages-\(size)kB/nr_hugepages")
             #expect(Self.trimmed(got.output) == "\(count)", "\(size) kB pages")
         }
+        for pool in promises.pools {
+            guard let node = pool.node else { continue }
+            let got = try await console.run("cat /sys/devices/system/node/node\(node)/hugepages/hugepages-\(pool.sizeKB)kB/nr_hugepages; journalctl -b -u hostimg-tuning.service --no-pager -o cat")
+            #expect(got.output.hasPrefix("\(pool.count)\n") && got.output.contains("node \(node): \(pool.count) \(pool.sizeKB) kB pages"),
+                    "node \(node) pool: \(got.output)")
+        }
         let meminfo = try await console.run("grep -E '^(HugePages_Total|Hugepagesize):' /proc/meminfo")
         let defaultCount = promises.expectedTotals[2048] ?? 0
         #expect(meminfo.output.contains("HugePages_Total:      \(defaultCount)"), "\(meminfo.output)")

@@ -63,11 +63,11 @@ import Testing
         // The pool's block names the manifest line it was written at.
         let text = try String(contentsOfFile: Self.qemuDev, encoding: .utf8)
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        let index = try #require(lines.firstIndex { $0.contains("{size: 2M, count: 64}") })
+        let index = try #require(lines.firstIndex { $0.contains("{size: 2M, count: 64, node: 0}") })
         let brace = try #require(lines[index].firstIndex(of: "{"))
         let column = lines[index].distance(from: lines[index].startIndex, to: brace) + 1
-        #expect(output.contains("tuning.hugepages.pools[0]: 64 × 2M  (\(Self.qemuDev):\(index + 1):\(column))\n"
-                                + "  → command line: hugepagesz=2M hugepages=64"), "\(output)")
+        #expect(output.contains("tuning.hugepages.pools[0]: 64 × 2M on node 0  (\(Self.qemuDev):\(index + 1):\(column))\n"
+                                + "  → /usr/lib/systemd/system/hostimg-tuning.service"), "\(output)")
         // Settings come in the order the manifest writes them.
         let sourceLines = output.split(separator: "\n").filter { $0.hasPrefix("tuning.") }
             .compactMap { $0.split(separator: ":").dropLast().last.flatMap { Int($0) } }
