@@ -39,7 +39,7 @@ let package = Package(
         .target(name: "BootEntries"),
         // The on-host agent: health gate and blessing (issue 13); the switch comes in issue 15.
         // Swift standard library + Glibc only, like the init: it runs on every host.
-        .target(name: "Agent", dependencies: ["Slots", "BootEntries", "PE", "HostTuning", "SystemIO", "ByteCodec"]),
+        .target(name: "Agent", dependencies: ["Slots", "BootEntries", "PE", "GPT", "HostTuning", "SystemIO", "ByteCodec"]),
         .target(name: "HostTuning"),
         .executableTarget(
             name: "hostimg-agent", dependencies: ["Agent"],
@@ -133,7 +133,7 @@ let package = Package(
         .testTarget(name: "ArchitectureTests"),
         .testTarget(name: "SlotsTests", dependencies: ["Slots", "GPT", "TestSupport"]),
         .testTarget(name: "BootEntriesTests", dependencies: ["BootEntries"]),
-        .testTarget(name: "AgentTests", dependencies: ["Agent", "HostTuning", "SystemIO", "ByteCodec", "TestSupport"]),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "HostTuning", "GPT", "Slots", "SystemIO", "ByteCodec", "TestSupport"]),
         // The promises file both sides read: its syntax, PCI addresses, CPU lists.
         .testTarget(name: "HostTuningTests", dependencies: ["HostTuning"]),
         // Helpers shared by the test targets: running upstream tools, scratch directories.

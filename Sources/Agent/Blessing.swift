@@ -71,6 +71,8 @@ public enum AgentError: Error, Sendable, CustomStringConvertible {
     case entries(directory: String, reason: String)
     case bless(entry: String, reason: String)
     case commandLine(String)
+    /// A slot that cannot be changed as asked (SlotEmptier).
+    case slot(String)
 
     public var description: String {
         switch self {
@@ -78,7 +80,7 @@ public enum AgentError: Error, Sendable, CustomStringConvertible {
             return "cannot read the boot entries in \(directory): \(reason) (is the ESP mounted at /efi?)"
         case let .bless(entry, reason):
             return "cannot bless \(entry): \(reason); its boot counter keeps running down"
-        case let .commandLine(message):
+        case let .commandLine(message), let .slot(message):
             return message
         }
     }

@@ -64,7 +64,7 @@ public struct SlotTable: Sendable, Equatable {
         return try slot(rootHash: rootHash)
     }
 
-    static func letter(_ index: Int) -> String {
+    public static func letter(_ index: Int) -> String {
         String(UnicodeScalar(UInt8(65 + min(index, 25))))
     }
 }
