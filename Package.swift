@@ -17,7 +17,7 @@ let package = Package(
         .target(
             name: "HostImgCLI",
             dependencies: [
-                "Manifests", "BuildPipeline", "Crypto", "Drivers", "ByteCodec",
+                "Manifests", "BuildPipeline", "Crypto", "Drivers", "ByteCodec", "SlotInstall", "Agent", "Bundle",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -41,6 +41,7 @@ let package = Package(
         // Swift standard library + Glibc only, like the init: it runs on every host.
         .target(name: "Agent", dependencies: ["Slots", "BootEntries", "PE", "GPT", "HostTuning", "SystemIO", "ByteCodec"]),
         .target(name: "HostTuning"),
+        .target(name: "SlotInstall", dependencies: ["Agent", "Bundle", "Crypto", "DMVerity", "GPT", "Slots", "SystemIO", "ByteCodec"]),
         .executableTarget(
             name: "hostimg-agent", dependencies: ["Agent"],
             linkerSettings: [.unsafeFlags(["-static-stdlib", "-Xlinker", "--strip-all", "-Xlinker", "--gc-sections"])]
@@ -133,6 +134,7 @@ let package = Package(
         .testTarget(name: "ArchitectureTests"),
         .testTarget(name: "SlotsTests", dependencies: ["Slots", "GPT", "TestSupport"]),
         .testTarget(name: "BootEntriesTests", dependencies: ["BootEntries"]),
+        .testTarget(name: "SlotInstallTests", dependencies: ["SlotInstall", "Agent", "Bundle", "Crypto", "DMVerity", "GPT", "Slots", "ByteCodec", "TestSupport"]),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "HostTuning", "GPT", "Slots", "SystemIO", "ByteCodec", "TestSupport"]),
         // The promises file both sides read: its syntax, PCI addresses, CPU lists.
         .testTarget(name: "HostTuningTests", dependencies: ["HostTuning"]),
