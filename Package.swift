@@ -37,9 +37,10 @@ let package = Package(
         .target(name: "Slots", dependencies: ["GPT", "ByteCodec"]),
         // BLS boot-entry names and their boot counters (NAME+LEFT-DONE.efi).
         .target(name: "BootEntries"),
-        // The on-host agent: health gate and blessing (issue 13); the switch comes in issue 15.
-        // Swift standard library + Glibc only, like the init: it runs on every host.
-        .target(name: "Agent", dependencies: ["Slots", "BootEntries", "PE", "HostTuning", "SystemIO", "ByteCodec"]),
+        // The on-host agent: health gate and blessing (issue 13), the trust store; the switch
+        // comes in issue 15. Swift standard library, Glibc and libcrypto, like the init: it
+        // runs on every host.
+        .target(name: "Agent", dependencies: ["Slots", "BootEntries", "PE", "HostTuning", "Crypto", "SystemIO", "ByteCodec"]),
         .target(name: "HostTuning"),
         .executableTarget(
             name: "hostimg-agent", dependencies: ["Agent"],
@@ -133,7 +134,7 @@ let package = Package(
         .testTarget(name: "ArchitectureTests"),
         .testTarget(name: "SlotsTests", dependencies: ["Slots", "GPT", "TestSupport"]),
         .testTarget(name: "BootEntriesTests", dependencies: ["BootEntries"]),
-        .testTarget(name: "AgentTests", dependencies: ["Agent", "HostTuning", "SystemIO", "ByteCodec", "TestSupport"]),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "HostTuning", "Crypto", "SystemIO", "ByteCodec", "TestSupport"]),
         // The promises file both sides read: its syntax, PCI addresses, CPU lists.
         .testTarget(name: "HostTuningTests", dependencies: ["HostTuning"]),
         // Helpers shared by the test targets: running upstream tools, scratch directories.
@@ -160,7 +161,7 @@ let package = Package(
         .testTarget(name: "BundleTests", dependencies: ["Bundle", "Crypto", "Zstd", "Archive", "TestSupport"]),
         .testTarget(name: "PETests", dependencies: ["PE", "Crypto", "ByteCodec", "TestSupport"]),
         // The image stage end to end on a synthetic tree: upstream tools check every part.
-        .testTarget(name: "ImageTests", dependencies: ["BuildPipeline", "Manifests", "Slots", "Crypto", "PE", "FileTree", "ContentStore", "GPT", "ELF", "ByteCodec", "Bundle", "SystemIO", "TestSupport"]),
+        .testTarget(name: "ImageTests", dependencies: ["BuildPipeline", "Manifests", "Slots", "Crypto", "PE", "FileTree", "ContentStore", "GPT", "ELF", "EROFS", "ByteCodec", "Bundle", "SystemIO", "TestSupport"]),
         // Every crash the fuzzers ever found, and the seeds, replayed (Tests/Fuzz/READER/...).
         .testTarget(name: "FuzzRegressionTests", dependencies: ["ReaderFuzzing"]),
         // `make e2e`: the stages against Debian's mirror, chroot, QEMU. Skipped without
