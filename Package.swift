@@ -37,9 +37,10 @@ let package = Package(
         .target(name: "Slots", dependencies: ["GPT", "ByteCodec"]),
         // BLS boot-entry names and their boot counters (NAME+LEFT-DONE.efi).
         .target(name: "BootEntries"),
-        // The on-host agent: health gate and blessing (issue 13); the switch comes in issue 15.
-        // Swift standard library + Glibc only, like the init: it runs on every host.
-        .target(name: "Agent", dependencies: ["Slots", "BootEntries", "PE", "GPT", "HostTuning", "SystemIO", "ByteCodec"]),
+        // The on-host agent: health gate and blessing (issue 13), the trust store, the switch
+        // journal and slot emptying (issue 15). Swift standard library, Glibc and libcrypto,
+        // like the init: it runs on every host.
+        .target(name: "Agent", dependencies: ["Slots", "BootEntries", "PE", "GPT", "Crypto", "HostTuning", "SystemIO", "ByteCodec"]),
         .target(name: "HostTuning"),
         .target(name: "SlotInstall", dependencies: ["Agent", "Bundle", "Crypto", "DMVerity", "GPT", "Slots", "SystemIO", "ByteCodec"]),
         .executableTarget(
@@ -135,7 +136,7 @@ let package = Package(
         .testTarget(name: "SlotsTests", dependencies: ["Slots", "GPT", "TestSupport"]),
         .testTarget(name: "BootEntriesTests", dependencies: ["BootEntries"]),
         .testTarget(name: "SlotInstallTests", dependencies: ["SlotInstall", "Agent", "Bundle", "Crypto", "DMVerity", "GPT", "Slots", "ByteCodec", "TestSupport"]),
-        .testTarget(name: "AgentTests", dependencies: ["Agent", "HostTuning", "GPT", "Slots", "SystemIO", "ByteCodec", "TestSupport"]),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "HostTuning", "Crypto", "GPT", "Slots", "SystemIO", "ByteCodec", "TestSupport"]),
         // The promises file both sides read: its syntax, PCI addresses, CPU lists.
         .testTarget(name: "HostTuningTests", dependencies: ["HostTuning"]),
         // Helpers shared by the test targets: running upstream tools, scratch directories.
@@ -162,7 +163,7 @@ let package = Package(
         .testTarget(name: "BundleTests", dependencies: ["Bundle", "Crypto", "Zstd", "Archive", "TestSupport"]),
         .testTarget(name: "PETests", dependencies: ["PE", "Crypto", "ByteCodec", "TestSupport"]),
         // The image stage end to end on a synthetic tree: upstream tools check every part.
-        .testTarget(name: "ImageTests", dependencies: ["BuildPipeline", "Manifests", "Slots", "Crypto", "PE", "FileTree", "ContentStore", "GPT", "ELF", "ByteCodec", "Bundle", "SystemIO", "TestSupport"]),
+        .testTarget(name: "ImageTests", dependencies: ["BuildPipeline", "Manifests", "Slots", "Crypto", "PE", "FileTree", "ContentStore", "GPT", "ELF", "EROFS", "ByteCodec", "Bundle", "SystemIO", "TestSupport"]),
         // Every crash the fuzzers ever found, and the seeds, replayed (Tests/Fuzz/READER/...).
         .testTarget(name: "FuzzRegressionTests", dependencies: ["ReaderFuzzing"]),
         // `make e2e`: the stages against Debian's mirror, chroot, QEMU. Skipped without

@@ -22,8 +22,9 @@ extension HostImg {
                 Signing: --key/--cert, else the manifest's `signing`, else a DEVELOPMENT key \
                 kept in the cache (the build then warns loudly, and report.json says so). \
                 --unsigned leaves the verity signature and the bundle signature out; \
-                `hostimg sign` adds them later, giving the same bytes a signed build gives \
-                (with an RSA key; ECDSA signatures are randomised).
+                `hostimg sign` adds them later, but not the trust store a signed build puts \
+                into the root (its certificate, /usr/lib/hostimg/trust): the agent of an \
+                image built --unsigned refuses every update bundle (docs/agent.md).
 
                 Every stage is cached under the hash of its inputs: a rebuild redoes only what \
                 changed, and two builds of the same inputs give the same bytes. No root \

@@ -22,7 +22,10 @@ extension HostImg {
 
                 Every output is written under a temporary name and renamed into place only \
                 when all were written: a refusal or a failure changes nothing. With the same \
-                RSA key, the result is byte-identical to a build signed in one step. Something \
+                RSA key, the result is byte-identical to a build signed in one step, except \
+                for the trust store a signed build puts into an image's root (the certificate \
+                the agent checks bundles against): sign cannot add it to a hashed root, so the \
+                agent of an image signed here refuses every bundle (docs/agent.md). Something \
                 already signed is refused unless --force.
                 """
         )

@@ -1,10 +1,12 @@
 import ContentStore
+import Crypto
 import FileTree
 import Foundation
 import GPT
 
 /// What every image gets from hostimg itself beside its packages (issue 13): the on-host
-/// agent, the health gate that blesses a healthy slot, and the ESP mounted at `/efi`.
+/// agent, the health gate that blesses a healthy slot, the ESP mounted at `/efi`, and the
+/// trust store the agent checks bundles against (issue 15).
 ///
 /// ```
 /// /usr/bin/hostimg-agent                           the agent (static Swift, no Foundation)
@@ -17,9 +19,14 @@ import GPT
 ///                                                  from roothash=, efi.mount mounts the ESP
 /// /etc/hostimg/health.d/                           the image's own checks (overlays add them)
 /// /efi/                                            the mount point
+/// /usr/lib/hostimg/trust/SHA256.pem                each trusted certificate (a signed build:
+///                                                  the signer's), named by its fingerprint;
+///                                                  none for an unsigned build (fail closed)
 /// ```
 enum HostFiles {
     static let agentPath = "/usr/bin/hostimg-agent"
+    /// `TrustStore.defaultDirectory` on the host side.
+    static let trustDirectory = "/usr/lib/hostimg/trust"
     static let healthUnit = "hostimg-health.service"
     static let espMountUnit = "efi.mount"
     static let origin = "hostimg"
@@ -107,6 +114,35 @@ enum HostFiles {
 }
 
 extension HostFiles {
+    /// Each certificate as `trustDirectory/SHA256.pem` (0644, the directory 0755), so the
+    /// image's agent accepts the bundles they signed; returns those added (once each). No
+    /// certificate adds nothing: the agent then finds no trust store and refuses every bundle.
+    /// The trust store decides what a host installs, so it comes from the signing identity
+    /// alone: anything a package or an overlay put there is refused, naming it.
+    static func addTrustStore(_ certificates: [Certificate], to tree: inout FileTree, store: ContentStore,
+                              epoch: Int64) throws -> [Certificate] {
+        let foreign = tree.descendants(of: trustDirectory)
+            + (tree[trustDirectory].map { $0.isDirectory ? [] : [trustDirectory] } ?? [])
+        if let path = foreign.first {
+            let origin = tree[path]?.origin.map { " (from \($0))" } ?? ""
+            throw BuildError(stage: .host, "\(path)\(origin) is in the image's trust store, which only the build writes (the signing certificate); remove it from the overlay or package")
+        }
+        guard !certificates.isEmpty else { return [] }
+        try tree.insert(FileTree.Node(.directory, mode: 0o755, mtime: epoch, origin: origin), at: trustDirectory)
+        var added: [Certificate] = []
+        for certificate in certificates where !added.contains(where: { $0.derBytes == certificate.derBytes }) {
+            let pem = Array(try certificate.pemEncoded().utf8)
+            try tree.insert(FileTree.Node(.regular(try store.put(pem)), mode: 0o644, mtime: epoch, origin: origin),
+                            at: trustPath(certificate))
+            added.append(certificate)
+        }
+        return added
+    }
+
+    static func trustPath(_ certificate: Certificate) -> String {
+        trustDirectory + "/" + certificate.sha256Fingerprint + ".pem"
+    }
+
     /// `HOSTIMG_AGENT`, else `hostimg-agent` beside the running executable (SwiftPM builds
     /// both into the same directory; so does `swift test`).
     static func locateAgent(environment: [String: String]) -> String? {
@@ -124,6 +160,21 @@ struct HostFilesStage: BuildStage {
         let before = state.tree.count
         try HostFiles.add(to: &state.tree, store: state.store, agent: agent, espPartitionUUID: esp.description.lowercased(),
                           epoch: state.options.sourceDateEpoch)
-        return "\(state.tree.count - before) paths: \(HostFiles.agentPath), \(HostFiles.healthUnit), \(HostFiles.espMountUnit) (ESP \(esp))"
+        let trusted = try HostFiles.addTrustStore(state.options.trustStore, to: &state.tree, store: state.store,
+                                                  epoch: state.options.sourceDateEpoch)
+        if trusted.isEmpty {
+            state.observer(.warning(Self.noTrustStore))
+        }
+        return "\(state.tree.count - before) paths: \(HostFiles.agentPath), \(HostFiles.healthUnit), \(HostFiles.espMountUnit) (ESP \(esp)); "
+            + Self.describe(trusted)
+    }
+
+    static let noTrustStore = "no trust store (the build has no signing certificate): the image's agent will refuse every bundle, and `hostimg sign` cannot add one later (docs/agent.md, \"Trust store\")"
+
+    /// The summary's trust-store part: each certificate's file (fingerprint prefix) and subject.
+    static func describe(_ trusted: [Certificate]) -> String {
+        guard !trusted.isEmpty else { return "no trust store (no signing certificate: the agent refuses every bundle)" }
+        let each = trusted.map { "\($0.sha256Fingerprint.prefix(16))….pem (\($0.subject))" }
+        return "trust store \(HostFiles.trustDirectory): " + each.joined(separator: ", ")
     }
 }

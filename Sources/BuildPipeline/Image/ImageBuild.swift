@@ -48,6 +48,10 @@ public struct ImageBuild: Sendable {
         public var bootTries: Int = Manifest.Boot.defaultTries
         /// Sign systemd-boot, the UKI and its kernel by Authenticode (`boot.secureBoot`).
         public var secureBoot = false
+        /// The certificates the image's agent accepts bundles from, when they are not just the
+        /// signer's (nil: the signer's certificate, none for an unsigned build). The `host`
+        /// stage bakes them into the tree (`HostFiles.trustDirectory`); see `trustStore`.
+        public var trustedCertificates: [Certificate]?
 
         public init(output: String, name: String, version: String, sourceDateEpoch: Int64, seed: [UInt8],
                     diskSize: UInt64? = nil, slotSize: UInt64 = Manifest.Disk.defaultSlotSize,
@@ -69,6 +73,12 @@ public struct ImageBuild: Sendable {
         /// that do not carry a root hash (ESP, state, slot B) stay put across versions.
         public static func defaultSeed(name: String) throws -> [UInt8] {
             Array(try Crypto.SHA256.hash(Array("hostimg seed v1\0\(name)".utf8)).prefix(16))
+        }
+
+        /// What the `host` stage puts into the trust store: `trustedCertificates`, else the
+        /// signer's certificate. Empty for an unsigned build: its agent refuses every bundle.
+        public var trustStore: [Certificate] {
+            trustedCertificates ?? signer.map { [$0.certificate] } ?? []
         }
 
         public var label: String { "\(name)_\(version)" }
