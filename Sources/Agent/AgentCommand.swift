@@ -8,6 +8,7 @@ public enum AgentCommand {
     public static let usage = """
     usage: hostimg-agent health [--bless] [--esp DIR] [--health-dir DIR] [--json]
            hostimg-agent tuning apply|check [--json]
+           hostimg-agent status [--json] [--disk FILE] [--esp DIR] [--journal FILE]
 
     health   run the health gate: systemd has no failed unit and every executable in
              the health directory exits 0; exit 0 when healthy, 1 when not.
@@ -21,6 +22,11 @@ public enum AgentCommand {
                    device to vfio-pci, as /usr/lib/hostimg/tuning.conf says; every step is
                    read back (hostimg-tuning.service runs this early in every boot)
     tuning check   only the tuning checks of the health gate
+    status         both slots (label, root hash, boot entry and its counter, which one
+                   runs) and the last switch from the journal; read-only. The disk is the
+                   one holding the running root (found by its PARTUUID) unless --disk names
+                   one; --esp (default /efi), --journal (default /var/lib/hostimg/journal).
+                   Exit 0, or 1 when the disk cannot be read.
 
     Exit status: 0 healthy (and blessed when asked), 1 unhealthy, 2 usage, 3 blessing failed.
     For tuning: 0 done, 1 a step or check failed (each is named), 2 usage.
@@ -36,6 +42,9 @@ public enum AgentCommand {
     /// Runs `arguments` (without the program name); returns the exit status.
     public static func main(_ arguments: [String], readUKICommandLine: @escaping @Sendable (String) throws -> String) -> Int32 {
         if arguments.first == "tuning" { return TuningCommand.main(Array(arguments.dropFirst())) }
+        if arguments.first == "status" {
+            return StatusCommand.main(Array(arguments.dropFirst()), readUKICommandLine: readUKICommandLine)
+        }
         guard arguments.first == "health" else {
             let help = arguments.first == "--help" || arguments.first == "-h" || arguments.first == "help"
             write(help ? usage : "hostimg-agent: unknown command '\(arguments.first ?? "")'\n\n\(usage)", error: !help)
@@ -52,6 +61,10 @@ public enum AgentCommand {
     }
 
     enum Parsed { case success(Options), failure(String) }
+
+    struct UsageError: Error {
+        var message: String
+    }
 
     static func parse(_ arguments: [String]) -> Parsed {
         var options = Options()
