@@ -73,6 +73,13 @@ struct FirmwareBootEndToEndTests {
         #expect(gate.output.contains("hostimg-agent: blessed"), "the health gate did not bless: \(gate.output)")
         let entries = try await console.run("ls /efi/EFI/Linux")
         #expect(entries.output.trimmingCharacters(in: .whitespacesAndNewlines) == "qemu-dev_0.1.0.efi")
+        // The agent's status finds the disk by the running root's PARTUUID and reads both slots.
+        let status = try await console.run("hostimg-agent status --json")
+        let object = try JSONSerialization.jsonObject(with: Data(status.output.utf8)) as? [String: Any]
+        let slots = object?["slots"] as? [[String: Any]] ?? []
+        #expect(object?["disk"] as? String == "/dev/vda" && slots.count == 2, "\(status.output)")
+        #expect(slots.first?["running"] as? Bool == true && slots.first?["boot"] as? String == "good"
+                && slots.last?["boot"] as? String == "empty", "\(status.output)")
         return console.elapsed
     }
 }

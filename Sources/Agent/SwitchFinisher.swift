@@ -1,0 +1,100 @@
+import BootEntries
+import ByteCodec
+import SystemIO
+
+/// The boot-time half of a switch (AGENT.md, phase 4; `SwitchRecovery` decides, this acts):
+/// carries out the decided action on the disk, the ESP and the journal, and closes the
+/// journal with its result, so the next boot finds a closed transaction.
+///
+/// The health gate and the blessing come from outside (`gate`: the same gate a plain boot
+/// runs). A failed gate on the new slot marks it bad (its ESP entry renamed to `+0-N`, so
+/// systemd-boot sorts it last) and asks for the way back (`rollBack`: a kexec or firmware
+/// reboot into the previous slot, which is the caller's).
+public struct SwitchFinisher {
+    public var journalPath: String
+    public var entriesDirectory: String
+    public var emptier: SlotEmptier
+    public var commandLineOfUKI: @Sendable (String) throws -> String
+    public var now: () -> SwitchJournal.Moment
+
+    public init(journalPath: String, entriesDirectory: String, emptier: SlotEmptier,
+                commandLineOfUKI: @escaping @Sendable (String) throws -> String, now: @escaping () -> SwitchJournal.Moment) {
+        self.journalPath = journalPath
+        self.entriesDirectory = entriesDirectory
+        self.emptier = emptier
+        self.commandLineOfUKI = commandLineOfUKI
+        self.now = now
+    }
+
+    /// What happened, for the journal of the boot.
+    public enum Outcome: Sendable, Equatable {
+        case plainBoot(healthy: Bool)
+        case switched
+        case rolledBack(String)
+        case discarded(String)
+        case closed(String)
+        case reported(String)
+    }
+
+    /// `gate` runs the health gate and, when healthy, blesses the running slot; it returns
+    /// nil when healthy, else the failed checks in one line.
+    public func run(runningRootHash: [UInt8]?, gate: () -> String?, rollBack: () throws -> Void) throws -> Outcome {
+        let journal = try SwitchJournal.load(journalPath)
+        let hex = runningRootHash.map { Hex.encode($0) }
+        switch SwitchRecovery.decide(journal, runningRootHash: hex) {
+        case .plainBoot:
+            return .plainBoot(healthy: gate() == nil)
+        case let .unrelated(reason):
+            _ = gate()
+            return .reported(reason)
+        case .finishSwitch:
+            guard var open = journal else { return .plainBoot(healthy: gate() == nil) }
+            open.begin(.finish, at: now())
+            try open.save(journalPath)
+            if let failure = gate() {
+                try markBad(rootHash: open.rootHash)
+                open.fail(.finish, reason: failure, at: now())
+                open.result = .rolledBack("health gate on \(open.name) \(open.version): \(failure)")
+                try open.save(journalPath)
+                try rollBack()
+                return .rolledBack(failure)
+            }
+            open.end(.finish, at: now())
+            open.result = .switched
+            try open.save(journalPath)
+            return .switched
+        case let .discardTarget(reason):
+            guard var open = journal else { return .plainBoot(healthy: gate() == nil) }
+            _ = try emptier.empty(slot: open.targetSlot, runningRootHash: runningRootHash)
+            open.result = .failed(reason)
+            try open.save(journalPath)
+            _ = gate()
+            return .discarded(reason)
+        case let .markTargetBad(reason):
+            guard var open = journal else { return .plainBoot(healthy: gate() == nil) }
+            try markBad(rootHash: open.rootHash)
+            open.result = .rolledBack(reason)
+            try open.save(journalPath)
+            _ = gate()
+            return .rolledBack(reason)
+        case let .closeInstalled(reason):
+            guard var open = journal else { return .plainBoot(healthy: gate() == nil) }
+            open.result = open.method == .none && open.completed(.install) && open.interrupted == nil ? .installed : .failed(reason)
+            try open.save(journalPath)
+            _ = gate()
+            return .closed(reason)
+        }
+    }
+
+    /// Renames every entry that boots `rootHash` (hex) to a bad name: no tries left.
+    func markBad(rootHash hex: String) throws {
+        guard let hash = Hex.decode(hex) else { return }
+        let entries = try Blessing(entriesDirectory: entriesDirectory, commandLineOfUKI: commandLineOfUKI).entries(booting: hash)
+        for entry in entries where !entry.isBad {
+            let bad = BootEntryName(base: entry.base, counter: .init(left: 0, done: (entry.counter?.done ?? 0) + (entry.counter?.left ?? 1)),
+                                    suffix: entry.suffix)
+            try SystemIO.rename(entriesDirectory + "/" + entry.fileName, to: entriesDirectory + "/" + bad.fileName)
+        }
+        if !entries.isEmpty { try SystemIO.syncDirectory(entriesDirectory) }
+    }
+}
