@@ -8,6 +8,7 @@ public enum AgentCommand {
     public static let usage = """
     usage: hostimg-agent health [--bless] [--esp DIR] [--health-dir DIR] [--json]
            hostimg-agent tuning apply|check [--json]
+           hostimg-agent boot [--esp DIR] [--health-dir DIR] [--json]
            hostimg-agent status [--json] [--disk FILE] [--esp DIR] [--journal FILE]
 
     health   run the health gate: systemd has no failed unit and every executable in
@@ -18,6 +19,11 @@ public enum AgentCommand {
       --health-dir DIR the checks (default /etc/hostimg/health.d)
       --json           one JSON object on stdout instead of lines
 
+    boot           what hostimg-health.service runs in every boot: with no open switch in
+                   the journal (/var/lib/hostimg/journal), exactly `health --bless`; with
+                   one, finish it (health gate, bless, close) or undo it: an unhealthy new
+                   slot is marked bad and the host reboots into the previous one; an
+                   interrupted install has its slot emptied again (docs/agent.md).
     tuning apply   allocate the hugepage pools pinned to NUMA nodes and bind each vfio
                    device to vfio-pci, as /usr/lib/hostimg/tuning.conf says; every step is
                    read back (hostimg-tuning.service runs this early in every boot)
@@ -44,6 +50,16 @@ public enum AgentCommand {
         if arguments.first == "tuning" { return TuningCommand.main(Array(arguments.dropFirst())) }
         if arguments.first == "status" {
             return StatusCommand.main(Array(arguments.dropFirst()), readUKICommandLine: readUKICommandLine)
+        }
+        if arguments.first == "boot" {
+            switch parse(Array(arguments.dropFirst())) {
+            case var .success(options):
+                options.bless = true
+                return BootCommand.main(options, readUKICommandLine: readUKICommandLine)
+            case let .failure(message):
+                write("hostimg-agent: \(message)\n\n\(usage)", error: true)
+                return 2
+            }
         }
         guard arguments.first == "health" else {
             let help = arguments.first == "--help" || arguments.first == "-h" || arguments.first == "help"
@@ -87,6 +103,12 @@ public enum AgentCommand {
     }
 
     static func health(_ options: Options, readUKICommandLine: @escaping @Sendable (String) throws -> String) -> Int32 {
+        gate(options, readUKICommandLine: readUKICommandLine).status
+    }
+
+    /// The health gate (and the blessing when asked), printed; the exit status and, when it
+    /// failed, the failed checks in one line.
+    static func gate(_ options: Options, readUKICommandLine: @escaping @Sendable (String) throws -> String) -> (status: Int32, failure: String?) {
         let report = HealthGate(directory: options.healthDirectory).run()
         var blessing: Result<Blessing.Outcome, AgentError>?
         if report.passed, options.bless {
@@ -97,9 +119,9 @@ public enum AgentCommand {
         } else {
             write(AgentReport.lines(report, blessing: blessing), error: false)
         }
-        guard report.passed else { return 1 }
-        if case .failure = blessing { return 3 }
-        return 0
+        guard report.passed else { return (1, report.failed.map { "\($0.name): \($0.summary)" }.joined(separator: "; ")) }
+        if case let .failure(error) = blessing { return (3, "blessing failed: \(error)") }
+        return (0, nil)
     }
 
     static func bless(esp: String, readUKICommandLine: @escaping @Sendable (String) throws -> String) -> Result<Blessing.Outcome, AgentError> {

@@ -109,3 +109,12 @@ extension SystemIO {
         try File(path: path, flags: O_WRONLY).write(Array(value.utf8), at: 0)
     }
 }
+
+extension SystemIO {
+    /// CLOCK_REALTIME in seconds (with sub-second precision): the time a journal records.
+    public static func wallClock() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_REALTIME, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    }
+}

@@ -45,7 +45,7 @@ enum HostFiles {
     [Service]
     Type=oneshot
     RemainAfterExit=yes
-    ExecStart=\(agentPath) health --bless
+    ExecStart=\(agentPath) boot
     TimeoutStartSec=10min
 
     [Install]
