@@ -1,33 +1,34 @@
 import ByteCodec
 
 extension FAT.Volume {
-    /// Appends zeroed clusters to a directory (`clusters`, `bytes`) until it holds `slots`
-    /// slots: the clusters are written, chained in every active FAT copy after the
-    /// directory's last cluster, and taken off FSInfo's free count. A FAT12/16 root (no
-    /// clusters) and a directory past 65536 slots cannot grow: `.directoryFull`, saying it
-    /// would hold `entries` entries.
+    /// Appends `count` zeroed clusters to a directory (`clusters`, `bytes`; `placement` said
+    /// how many, and that it can grow): the clusters are written, then chained in every
+    /// active FAT copy after the directory's last cluster. Returns them; FSInfo is the
+    /// caller's (`updateFSInfo`), after the directory's entries.
     func grow(
-        _ clusters: inout [UInt32], _ bytes: inout [UInt8], toHold slots: Int, entries: Int, directory: String
-    ) throws(FATError) {
-        guard let last = clusters.last, slots <= FAT.Layout.maximumDirectorySlots else {
-            let limit = clusters.isEmpty ? Int(geometry.rootEntryCount) : FAT.Layout.maximumDirectorySlots
-            throw .directoryFull(directory: directory, entries: entries, limit: limit)
+        _ clusters: inout [UInt32], _ bytes: inout [UInt8], by count: Int, directory: String
+    ) throws(FATError) -> [UInt32] {
+        guard count > 0 else { return [] }
+        guard let last = clusters.last else {
+            throw .directoryFull(directory: directory, entries: Self.slotsInUse(bytes), limit: Int(geometry.rootEntryCount))
         }
         let clusterSize = Int(geometry.clusterSize)
-        let missing = slots * FAT.ShortEntry.size - bytes.count
-        guard missing > 0 else { return }
-        let added = try allocate((missing + clusterSize - 1) / clusterSize, directory: directory)
+        let added = try allocate(count, directory: directory)
         let zeros = [UInt8](repeating: 0, count: clusterSize)
         for cluster in added { try writeVolume(zeros, at: geometry.offset(ofCluster: cluster)) }
-        for (index, cluster) in added.enumerated() {
-            table[cluster] = index + 1 < added.count ? added[index + 1] : table.endOfChain
-        }
-        guard let first = added.first else { return }
-        table[last] = first
+        link(added)
+        if let first = added.first { table[last] = first }
         try writeTable(entries: added + [last])
-        try takeFromFSInfo(added)
         clusters += added
         bytes += [UInt8](repeating: 0, count: added.count * clusterSize)
+        return added
+    }
+
+    /// Chains `clusters` in that order in the table in memory, the last one ending the chain.
+    func link(_ clusters: [UInt32]) {
+        for (index, cluster) in clusters.enumerated() {
+            table[cluster] = index + 1 < clusters.count ? clusters[index + 1] : table.endOfChain
+        }
     }
 
     /// `count` free clusters, searched from the FSInfo hint (the last cluster allocated, as
@@ -47,7 +48,8 @@ extension FAT.Volume {
         return found
     }
 
-    /// Writes the sectors of the FAT that hold `entries` to every active FAT copy.
+    /// Writes the sectors of the FAT that hold `entries` to every active FAT copy, each run
+    /// of consecutive sectors in one write.
     func writeTable(entries: [UInt32]) throws(FATError) {
         let sector = Int(geometry.bytesPerSector)
         var sectors = Set<Int>()
@@ -56,26 +58,30 @@ extension FAT.Volume {
             sectors.insert(range.lowerBound / sector)
             sectors.insert((range.upperBound - 1) / sector)
         }
-        for index in sectors.sorted() {
-            let bytes = Array(table.bytes[(index * sector)..<((index + 1) * sector)])
+        let sorted = sectors.sorted()
+        var index = 0
+        while index < sorted.count {
+            var end = index + 1
+            while end < sorted.count, sorted[end] == sorted[end - 1] + 1 { end += 1 }
+            let bytes = Array(table.bytes[(sorted[index] * sector)..<((sorted[end - 1] + 1) * sector)])
             for copy in bootSector.activeFATs {
                 let first = geometry.firstFATSector + UInt64(copy) * UInt64(geometry.sectorsPerFAT)
-                try writeVolume(bytes, at: (first + UInt64(index)) * UInt64(sector))
+                try writeVolume(bytes, at: (first + UInt64(sorted[index])) * UInt64(sector))
             }
+            index = end
         }
     }
 
-    /// Lowers FSInfo's free count by the clusters `allocated` and makes the last of them the
-    /// hint; nothing when the volume has no FSInfo sector or its count is unknown.
-    func takeFromFSInfo(_ allocated: [UInt32]) throws(FATError) {
-        guard let position = fsInfoSector, let last = allocated.last else { return }
+    /// Sets FSInfo's free count to the free clusters of the FAT in memory (exact: the whole
+    /// active FAT is there) and, when given, its next-free hint to `nextFree` (the last
+    /// cluster allocated, as Linux keeps it); nothing when the volume has no FSInfo sector
+    /// or the sector lacks its signatures.
+    func updateFSInfo(nextFree: UInt32?) throws(FATError) {
+        guard let position = fsInfoSector else { return }
         var bytes = try readVolume(at: position, count: FAT.BootSector.size, what: "the FSInfo sector")
-        guard let info = FAT.FSInfo(sector: bytes) else { return }
-        if info.freeCount != FAT.FSInfo.unknown {
-            let free = info.freeCount >= UInt32(allocated.count) ? info.freeCount - UInt32(allocated.count) : 0
-            bytes.setInteger(free, at: 488, endianness: .little)
-        }
-        bytes.setInteger(last, at: 492, endianness: .little)
+        guard FAT.FSInfo(sector: bytes) != nil else { return }
+        bytes.setInteger(table.freeClusters, at: 488, endianness: .little)
+        if let nextFree { bytes.setInteger(nextFree, at: 492, endianness: .little) }
         try writeVolume(bytes, at: position)
     }
 

@@ -2,7 +2,8 @@ import SystemIO
 
 extension FAT {
     /// A FAT12/16/32 volume in a region of a file or disk, opened to list directories, read
-    /// files and rename entries (the boot counter in a UKI's name).
+    /// files, rename entries (the boot counter in a UKI's name), and add and remove files in
+    /// place (a slot's UKI on the ESP).
     ///
     /// A trust boundary: the volume may come from a host. Every field is checked before use
     /// (`BootSector(decoding:)`), every cluster number against the cluster count, every read
@@ -14,7 +15,7 @@ extension FAT {
     public final class Volume {
         public enum Access: Sendable {
             case read
-            /// Opens the file O_RDWR, for `rename`.
+            /// Opens the file O_RDWR, for `rename`, `add` and `remove`.
             case readWrite
         }
 
@@ -105,7 +106,7 @@ extension FAT {
             return bytes
         }
 
-        /// Writes `bytes` at `position` of the volume (rename's directory and FAT sectors).
+        /// Writes `bytes` at `position` of the volume (directory, FAT, FSInfo and data sectors).
         func writeVolume(_ bytes: [UInt8], at position: UInt64) throws(FATError) {
             guard access == .readWrite else { throw .readOnly(path: path) }
             let (end, overflow) = position.addingReportingOverflow(UInt64(bytes.count))

@@ -1,7 +1,8 @@
 /// FAT file systems (Microsoft, "FAT: General Overview of On-Disk Format", version 1.03,
 /// 2000 — "fatgen103"), for the EFI System Partition (UEFI 2.10 §13.3: the ESP is FAT32, or
 /// FAT12/16 on small media): a writer that lays out a whole file system from files in memory
-/// into a region of a disk image, and a reader (`FAT.Volume`) that lists, reads and renames.
+/// into a region of a disk image, and a reader (`FAT.Volume`) that lists, reads and renames,
+/// and adds and removes files in place.
 ///
 /// Layout the writer produces, FAT32 (every size from about 33 MiB; 512-byte sectors):
 ///

@@ -48,12 +48,17 @@ public enum FATError: Error, CustomStringConvertible, Equatable, Sendable {
     case isADirectory(path: String)
     /// More than the reader holds in memory (`FAT.Volume.Limits`).
     case tooLarge(path: String, what: String, limit: String)
-    /// `rename` on a volume opened for reading.
+    /// `rename`, `add` or `remove` on a volume opened for reading.
     case readOnly(path: String)
-    /// The new name of a rename is taken (`existing` is the entry that has it).
+    /// The new name of a rename or an added file is taken (`existing` is the entry that has it).
     case nameExists(directory: String, name: String, existing: String)
     /// A directory must grow for a rename's longer name, and no cluster is free.
     case volumeFull(path: String, directory: String, clustersNeeded: Int, clustersFree: Int)
+    /// `add` needs more free clusters than there are: `bytesNeeded` counts the file's
+    /// clusters and any the directory must grow by, `bytesFree` the free clusters.
+    case noSpace(path: String, file: String, bytesNeeded: UInt64, bytesFree: UInt64)
+    /// `add`'s contents came to another size than the one declared.
+    case sizeMismatch(path: String, file: String, declared: UInt64, written: UInt64)
 
     public var description: String {
         switch self {
@@ -111,12 +116,19 @@ public enum FATError: Error, CustomStringConvertible, Equatable, Sendable {
         case let .tooLarge(path, what, limit):
             return "\(path): \(what); the reader holds at most \(limit), so it refuses the volume rather than exhaust memory"
         case let .readOnly(path):
-            return "\(path): the FAT volume was opened for reading; open it with access .readWrite to rename"
+            return "\(path): the FAT volume was opened for reading; open it with access .readWrite to rename, add or remove files"
         case let .nameExists(directory, name, existing):
-            return "cannot rename to '\(name)' in \(Self.show(directory)): '\(existing)' already has that name (FAT ignores case)"
+            return "\(Self.show(directory)) cannot take the name '\(name)': '\(existing)' already has it (FAT ignores case)"
         case let .volumeFull(path, directory, needed, free):
-            return "\(path): \(Self.show(directory)) must grow by \(needed) clusters for the new name, but \(free) are free; "
+            return "\(path): \(Self.show(directory)) must grow by \(needed) clusters for a new name, but \(free) are free; "
                 + "delete a file from the volume first"
+        case let .noSpace(path, file, needed, free):
+            return "\(path): adding \(Self.show(file)) needs \(needed) bytes (\(FAT.describe(bytes: needed))) of free clusters "
+                + "(its data and any directory growth), but \(free) bytes (\(FAT.describe(bytes: free))) are free; "
+                + "remove a file from the volume first"
+        case let .sizeMismatch(path, file, declared, written):
+            let given = written > declared ? "more (\(written) bytes so far)" : "only \(written)"
+            return "\(path): \(Self.show(file)) was declared \(declared) bytes but its contents gave \(given); nothing was added"
         }
     }
 

@@ -21,9 +21,10 @@ import TestSupport
         try handle.close()
     }
 
-    /// Everything a caller can ask, bounded (the tree walk stops at depth 6 and 2000
-    /// entries, since a damaged directory may name an ancestor as its child); errors are the
-    /// expected outcome and are dropped.
+    /// Everything a caller can ask (with `rename` true, the edits too: renames, an add, two
+    /// removes), bounded (the tree walk stops at depth 6 and 2000 entries, since a damaged
+    /// directory may name an ancestor as its child); errors are the expected outcome and are
+    /// dropped.
     static func exercise(_ written: WrittenVolume, rename: Bool) {
         guard let volume = try? FAT.Volume(path: written.path, offset: written.offset, size: written.size,
                                            access: rename ? .readWrite : .read)
@@ -45,6 +46,10 @@ import TestSupport
         if rename {
             _ = try? volume.rename(in: "EFI/Linux", from: "qemu-dev_0.1.0+3.efi", to: "qemu-dev_0.1.0+2-1 with a longer name.efi")
             _ = try? volume.rename(in: "many", from: "a long name number 3.txt", to: "B")
+            _ = try? volume.add(path: "EFI/Linux/added to a damaged volume.efi", contents: Fixtures.pattern(3000, seed: 23),
+                                timestamp: 1_700_000_000)
+            _ = try? volume.remove(path: "loader/loader.conf")
+            _ = try? volume.remove(path: "EFI/BOOT/BOOTX64.EFI")
         }
     }
 
