@@ -42,7 +42,7 @@ let package = Package(
         // like the init: it runs on every host.
         .target(name: "Agent", dependencies: ["Slots", "BootEntries", "PE", "GPT", "Crypto", "HostTuning", "SystemIO", "ByteCodec"]),
         .target(name: "HostTuning"),
-        .target(name: "SlotInstall", dependencies: ["Agent", "Bundle", "Crypto", "DMVerity", "GPT", "Slots", "SystemIO", "ByteCodec"]),
+        .target(name: "SlotInstall", dependencies: ["Agent", "Bundle", "BootEntries", "Crypto", "DMVerity", "FAT", "GPT", "PE", "Slots", "SystemIO", "ByteCodec"]),
         .executableTarget(
             name: "hostimg-agent", dependencies: ["Agent"],
             linkerSettings: [.unsafeFlags(["-static-stdlib", "-Xlinker", "--strip-all", "-Xlinker", "--gc-sections"])]
@@ -135,7 +135,7 @@ let package = Package(
         .testTarget(name: "ArchitectureTests"),
         .testTarget(name: "SlotsTests", dependencies: ["Slots", "GPT", "TestSupport"]),
         .testTarget(name: "BootEntriesTests", dependencies: ["BootEntries"]),
-        .testTarget(name: "SlotInstallTests", dependencies: ["SlotInstall", "Agent", "Bundle", "Crypto", "DMVerity", "GPT", "Slots", "ByteCodec", "TestSupport"]),
+        .testTarget(name: "SlotInstallTests", dependencies: ["SlotInstall", "Agent", "Bundle", "Crypto", "DMVerity", "FAT", "GPT", "Slots", "ByteCodec", "TestSupport"]),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "HostTuning", "Crypto", "GPT", "Slots", "SystemIO", "ByteCodec", "TestSupport"]),
         // The promises file both sides read: its syntax, PCI addresses, CPU lists.
         .testTarget(name: "HostTuningTests", dependencies: ["HostTuning"]),

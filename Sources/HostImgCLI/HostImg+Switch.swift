@@ -21,9 +21,9 @@ extension HostImg {
                 every payload's size and SHA-256 are checked before anything is written; \
                 then the slot not kept (--keep, default A) is made empty, the payloads are \
                 written, the slot is read back through its verity tree and only then labelled \
-                NAME_VERSION with its root-hash PARTUUIDs. A refusal writes nothing. The \
-                slot's UKI is not added to the ESP of a disk image yet, so firmware does not \
-                offer it; a direct kernel boot of the bundle's kernel does boot it.
+                NAME_VERSION with its root-hash PARTUUIDs; last, the bundle's UKI goes into \
+                the image's ESP as EFI/Linux/NAME_VERSION+3.efi (the slot's old UKI is removed \
+                first), so firmware boots the newer slot. A refusal writes nothing.
 
                 Example: hostimg switch out/v2/qemu-dev.bundle --disk out/v1/qemu-dev.img --cert keys/cert.pem
                 """
@@ -75,7 +75,7 @@ extension HostImg {
                 }
                 let emptier = SlotEmptier(disk: disk, entriesDirectory: nil, commandLineOfUKI: { _ in "" })
                 try installer.install(reader, plan: plan, emptier: emptier, runningRootHash: nil)
-                console.write("hostimg: switch: slot \(plan.slotLetter) of \(disk) holds \(plan.name) \(plan.version); its UKI is not on the disk's ESP\n")
+                console.write("hostimg: switch: slot \(plan.slotLetter) of \(disk) holds \(plan.name) \(plan.version)\n")
             } catch let error as InstallError {
                 console.error("hostimg: error: \(error)")
                 throw ExitCode.findings

@@ -14,6 +14,16 @@ extension SlotInstaller {
         guard let rootHash = Hex.decode(plan.rootHash), rootHash.count == 32 else {
             throw InstallError.refused("the bundle's root hash '\(plan.rootHash)' is not 32 bytes of hex")
         }
+        // Offline (no mounted ESP): the target's old UKIs leave the image's ESP first.
+        let volume = emptier.entriesDirectory == nil ? try espVolume() : nil
+        if let volume {
+            let table = try GPT.readRecovering(path: disk)
+            let target = SlotTable(table.partitions).slots[plan.slotIndex]
+            if target.state == .written {
+                let removed = try removeEntries(booting: target.rootHash, from: volume)
+                if !removed.isEmpty { report("install: removed \(removed.joined(separator: ", ")) from the ESP") }
+            }
+        }
         let emptied = try emptier.empty(slot: plan.slotIndex, runningRootHash: runningRootHash)
         report("install: slot \(plan.slotLetter) made unbootable (\(emptied.previousLabel) → \(Slot.emptyLabel)"
                + (emptied.removedEntries.isEmpty ? ")" : ", removed \(emptied.removedEntries.joined(separator: ", ")))"))
@@ -40,6 +50,13 @@ extension SlotInstaller {
             GPT.EntryChange(index: slot.signature.number - 1, name: label),
         ])
         report("install: slot \(plan.slotLetter) is \(label), found by its root hash")
+        if let volume {
+            if let entry = try addEntry(bundle, plan: plan, tries: tries, to: volume, timestamp: bundle.mtime) {
+                report("install: \(SlotInstaller.entriesDirectory)/\(entry) added to the ESP: firmware can boot slot \(plan.slotLetter) now")
+            } else {
+                report("install: the bundle has no UKI: nothing was added to the ESP, firmware does not offer slot \(plan.slotLetter)")
+            }
+        }
     }
 
     /// Streams the root, hash tree and signature payloads into their partitions (each

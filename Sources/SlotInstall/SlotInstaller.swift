@@ -23,6 +23,8 @@ import SystemIO
 public struct SlotInstaller {
     public var disk: String
     public var trusted: [Certificate]
+    /// The new entry's boot tries (`NAME_VERSION+TRIES.efi`).
+    public var tries = 3
     /// One line per step, for a progress display or a journal.
     public var report: (String) -> Void
 

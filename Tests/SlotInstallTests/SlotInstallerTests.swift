@@ -3,6 +3,7 @@ import Bundle
 import ByteCodec
 import Crypto
 import DMVerity
+import FAT
 import Foundation
 import GPT
 import Slots
@@ -90,6 +91,10 @@ import TestSupport
         try handle.truncate(atOffset: 64 * mib)
         try handle.close()
         _ = try GPT.write(table, to: path)
+        // The ESP as the image has it: FAT, with EFI/Linux.
+        let esp = try #require(table.partitions.first)
+        _ = try FAT.write(files: [], directories: ["EFI", "EFI/Linux"], to: path, at: esp.offset, size: esp.size,
+                          options: FAT.Options(volumeID: 0x1234_5678, volumeLabel: "ESP", timestamp: 0))
         return path
     }
 
@@ -106,6 +111,7 @@ import TestSupport
         #expect(slots[0].label == "qemu-dev_0.1.0" && slots[0].holds(rootHash: Self.keptHash))
         #expect(slots[1].label == "qemu-dev_0.2.0" && slots[1].holds(rootHash: fixture.rootHash))
         #expect(lines.contains { $0.contains("reads back through its verity tree") }, "\(lines)")
+        #expect(lines.last?.contains("the bundle has no UKI") == true, "\(lines)")
         if let sgdisk = Tools.find("sgdisk") {
             let verified = try Tools.run(sgdisk, ["-v", fixture.disk])
             #expect(verified.stdoutText.contains("No problems found"), "\(verified.stdoutText)")
