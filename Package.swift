@@ -168,6 +168,6 @@ let package = Package(
         .testTarget(name: "FuzzRegressionTests", dependencies: ["ReaderFuzzing"]),
         // `make e2e`: the stages against Debian's mirror, chroot, QEMU. Skipped without
         // HOSTIMG_NETWORK_TESTS=1.
-        .testTarget(name: "EndToEndTests", dependencies: ["BuildPipeline", "PE", "Manifests", "HostTuning", "Debian", "ELF", "EROFS", "FileTree", "ContentStore", "Crypto", "Drivers", "RootFS", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["BuildPipeline", "PE", "Manifests", "HostTuning", "SlotInstall", "Agent", "Bundle", "Debian", "ELF", "EROFS", "FileTree", "ContentStore", "Crypto", "Drivers", "RootFS", "TestSupport"]),
     ]
 )
