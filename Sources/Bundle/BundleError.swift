@@ -1,5 +1,5 @@
-import Foundation
 import Crypto
+import SystemIO
 import Zstd
 
 /// Errors from writing and reading update bundles.
@@ -88,7 +88,7 @@ public enum BundleError: Error, CustomStringConvertible, Equatable, Sendable {
             return "\(bytes) bytes follow the end-of-archive marker at byte \(offset); a bundle ends there "
                 + "(extracting with `tar -i` would find them), so it was altered after it was written"
         case .io(let operation, let path, let code):
-            return "could not \(operation) \(path): \(String(cString: strerror(code)))"
+            return "could not \(operation) \(path): \(Errno(code))"
         case .signing(let detail):
             return "could not sign the bundle manifest: \(detail)"
         case .compression(let role, let detail):

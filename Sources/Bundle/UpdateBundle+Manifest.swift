@@ -1,5 +1,4 @@
 import ByteCodec
-import Foundation
 
 extension UpdateBundle {
     /// The first member of a bundle: what the bundle installs and how to check each payload.
@@ -105,16 +104,11 @@ extension UpdateBundle.Manifest {
 // MARK: - Decoding and validation
 
 extension UpdateBundle.Manifest {
-    /// Parse manifest bytes, check every field, and require the canonical form.
+    /// Parse manifest bytes (`ManifestParser`: strict JSON, every field present with its
+    /// type, no unknown or repeated key), check every field, and require the canonical form.
+    /// Every problem is a `BundleError.invalidManifest` naming the field.
     public static func decode(_ bytes: [UInt8]) throws -> UpdateBundle.Manifest {
-        let manifest: UpdateBundle.Manifest
-        do {
-            manifest = try JSONDecoder().decode(UpdateBundle.Manifest.self, from: Data(bytes))
-        } catch let error as DecodingError {
-            throw Self.describe(error)
-        } catch {
-            throw BundleError.invalidManifest(field: "(document)", problem: "is not valid JSON: \(error)")
-        }
+        let manifest = try UpdateBundle.Manifest(json: UpdateBundle.ManifestParser.parse(bytes))
         try manifest.validate()
         guard manifest.encoded() == bytes else {
             throw BundleError.invalidManifest(
@@ -181,35 +175,5 @@ extension UpdateBundle.Manifest {
         let bytes = Array(text.utf8)
         return lengths.contains(bytes.count)
             && bytes.allSatisfy { ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "f")) }
-    }
-
-    /// Turn a decoding error into the field it concerns.
-    private static func describe(_ error: DecodingError) -> BundleError {
-        func path(_ codingPath: [any CodingKey], _ last: (any CodingKey)? = nil) -> String {
-            let keys = codingPath + (last.map { [$0] } ?? [])
-            guard !keys.isEmpty else { return "(document)" }
-            var text = ""
-            for key in keys {
-                if let index = key.intValue {
-                    text += "[\(index)]"
-                } else {
-                    text += (text.isEmpty ? "" : ".") + key.stringValue
-                }
-            }
-            return text
-        }
-        switch error {
-        case .keyNotFound(let key, let context):
-            return .invalidManifest(field: path(context.codingPath, key), problem: "is missing")
-        case .typeMismatch(let type, let context):
-            return .invalidManifest(field: path(context.codingPath), problem: "has the wrong type; expected \(type)")
-        case .valueNotFound(let type, let context):
-            return .invalidManifest(field: path(context.codingPath), problem: "is null; expected \(type)")
-        case .dataCorrupted(let context):
-            return .invalidManifest(
-                field: path(context.codingPath), problem: "is not valid JSON: \(context.debugDescription)")
-        @unknown default:
-            return .invalidManifest(field: "(document)", problem: "could not be decoded: \(error)")
-        }
     }
 }

@@ -92,6 +92,24 @@ import Testing
             .write(toFile: directory + "/Sources/EROFS/X.swift", atomically: true, encoding: .utf8)
         try graph.addImports(packageRoot: directory)
         #expect(graph.edges["EROFS"] == ["Manifests", "Repository"])
+        #expect(graph.systemImports["EROFS"] == ["Foundation"])
         #expect(LayerRules.documented.violations(in: graph).count == 2)
+    }
+
+    @Test("a Foundation import anywhere in the closure of the init, the agent or Bundle is refused")
+    func foundationInAFoundationFreeClosure() {
+        var graph = ModuleGraph(edges: [
+            "hostimg-agent": ["Agent"], "Agent": ["SystemIO"], "SlotInstall": ["Agent", "Bundle"], "Bundle": ["ByteCodec"],
+            "SystemIO": [], "ByteCodec": [],
+        ])
+        graph.systemImports = ["SystemIO": ["Glibc"], "SlotInstall": ["Foundation"]]
+        #expect(LayerRules.documented.violations(in: graph).isEmpty)
+        graph.systemImports["ByteCodec"] = ["FoundationEssentials"]
+        graph.systemImports["Agent"] = ["Foundation", "Glibc"]
+        #expect(LayerRules.documented.violations(in: graph) == [
+            "Agent must not link Foundation, but Agent imports Foundation",
+            "Bundle must not link Foundation, but ByteCodec imports FoundationEssentials (through Bundle → ByteCodec)",
+            "hostimg-agent must not link Foundation, but Agent imports Foundation (through hostimg-agent → Agent)",
+        ])
     }
 }

@@ -11,6 +11,11 @@ struct LayerRules {
     var hostForbidden: Set<String>
     /// External products and the only modules that may use them.
     var externalUsers: [String: Set<String>]
+    /// Modules whose whole closure imports no Foundation: the init and the agent are linked
+    /// statically with the Swift runtime alone, and the agent reads update bundles.
+    var foundationFree: Set<String>
+    /// What a Foundation-free closure may not import.
+    static let foundationModules: Set<String> = ["Foundation", "FoundationEssentials", "FoundationNetworking"]
 
     static let documented = LayerRules(
         layers: [
@@ -30,7 +35,8 @@ struct LayerRules {
         hostRoots: ["hostimg-init", "HostImgInit", "hostimg-agent", "Agent", "SlotInstall", "Slots", "BootEntries"],
         hostForbidden: ["Yams", "ArgumentParser", "Archive", "CArchive", "KernelModules", "CKmod", "Repository",
                         "Debian", "Manifests", "BuildPipeline", "RootFS", "Configure", "Prune", "Drivers", "EditDistance"],
-        externalUsers: ["Yams": ["Manifests", "hostimg-bench"], "ArgumentParser": ["HostImgCLI"]]
+        externalUsers: ["Yams": ["Manifests", "hostimg-bench"], "ArgumentParser": ["HostImgCLI"]],
+        foundationFree: ["hostimg-init", "HostImgInit", "hostimg-agent", "Agent", "Bundle"]
     )
 
     func layer(of module: String) -> Int? {
@@ -65,6 +71,21 @@ struct LayerRules {
             let reached = graph.closure(of: root).intersection(hostForbidden)
             for module in reached.sorted() {
                 found.append("host-side \(root) reaches \(module) (through \(graph.path(from: root, to: module).joined(separator: " → "))); host code must not link the build side")
+            }
+        }
+        return found + foundationViolations(in: graph)
+    }
+
+    /// Every module of a Foundation-free closure that imports Foundation, as a sentence
+    /// naming the root, the module and the path between them.
+    func foundationViolations(in graph: ModuleGraph) -> [String] {
+        var found: [String] = []
+        for root in foundationFree.sorted() where graph.edges[root] != nil {
+            for module in graph.closure(of: root).union([root]).sorted() {
+                let imported = (graph.systemImports[module] ?? []).intersection(Self.foundationModules)
+                guard !imported.isEmpty else { continue }
+                let through = module == root ? "" : " (through \(graph.path(from: root, to: module).joined(separator: " → ")))"
+                found.append("\(root) must not link Foundation, but \(module) imports \(imported.sorted().joined(separator: ", "))\(through)")
             }
         }
         return found

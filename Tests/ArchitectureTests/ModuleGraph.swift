@@ -7,6 +7,9 @@ struct ModuleGraph {
     var edges: [String: Set<String>]
     /// Source folders that are not `Sources/NAME` (a target's `path:`), relative to the package.
     var paths: [String: String] = [:]
+    /// The system modules (Foundation, Glibc, ...) each target's sources import, which are
+    /// no layer's business but are what a Foundation-free closure must not contain.
+    var systemImports: [String: Set<String>] = [:]
 
     init(edges: [String: Set<String>]) { self.edges = edges }
 
@@ -42,8 +45,12 @@ struct ModuleGraph {
             while let file = files.nextObject() as? String {
                 guard file.hasSuffix(".swift") else { continue }
                 let text = try String(contentsOfFile: directory + "/" + file, encoding: .utf8)
-                for imported in Self.imports(in: text) where !system.contains(imported) && imported != module {
-                    edges[module, default: []].insert(imported)
+                for imported in Self.imports(in: text) where imported != module {
+                    if system.contains(imported) {
+                        systemImports[module, default: []].insert(imported)
+                    } else {
+                        edges[module, default: []].insert(imported)
+                    }
                 }
             }
         }
