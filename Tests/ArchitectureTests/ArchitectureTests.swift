@@ -96,13 +96,13 @@ import Testing
         #expect(LayerRules.documented.violations(in: graph).count == 2)
     }
 
-    @Test("a Foundation import anywhere in the closure of the init, the agent or Bundle is refused")
+    @Test("a Foundation import anywhere in the closure of the init, the agent, Bundle or SlotInstall is refused")
     func foundationInAFoundationFreeClosure() {
         var graph = ModuleGraph(edges: [
-            "hostimg-agent": ["Agent"], "Agent": ["SystemIO"], "SlotInstall": ["Agent", "Bundle"], "Bundle": ["ByteCodec"],
+            "hostimg-agent": ["Agent"], "Agent": ["SystemIO"], "HostImgCLI": ["Agent", "Bundle"], "Bundle": ["ByteCodec"],
             "SystemIO": [], "ByteCodec": [],
         ])
-        graph.systemImports = ["SystemIO": ["Glibc"], "SlotInstall": ["Foundation"]]
+        graph.systemImports = ["SystemIO": ["Glibc"], "HostImgCLI": ["Foundation"]]
         #expect(LayerRules.documented.violations(in: graph).isEmpty)
         graph.systemImports["ByteCodec"] = ["FoundationEssentials"]
         graph.systemImports["Agent"] = ["Foundation", "Glibc"]

@@ -36,7 +36,7 @@ struct LayerRules {
         hostForbidden: ["Yams", "ArgumentParser", "Archive", "CArchive", "KernelModules", "CKmod", "Repository",
                         "Debian", "Manifests", "BuildPipeline", "RootFS", "Configure", "Prune", "Drivers", "EditDistance"],
         externalUsers: ["Yams": ["Manifests", "hostimg-bench"], "ArgumentParser": ["HostImgCLI"]],
-        foundationFree: ["hostimg-init", "HostImgInit", "hostimg-agent", "Agent", "Bundle"]
+        foundationFree: ["hostimg-init", "HostImgInit", "hostimg-agent", "Agent", "Bundle", "SlotInstall"]
     )
 
     func layer(of module: String) -> Int? {
