@@ -41,14 +41,16 @@ public struct SwitchFinisher {
     public func run(runningRootHash: [UInt8]?, gate: () -> String?, rollBack: () throws -> Void) throws -> Outcome {
         let journal = try SwitchJournal.load(journalPath)
         let hex = runningRootHash.map { Hex.encode($0) }
-        switch SwitchRecovery.decide(journal, runningRootHash: hex) {
+        let decision = SwitchRecovery.decide(journal, runningRootHash: hex)
+        // `decide` acts only on an open journal; anything else is a plain boot.
+        guard var open = journal, decision != .plainBoot else { return .plainBoot(healthy: gate() == nil) }
+        switch decision {
         case .plainBoot:
             return .plainBoot(healthy: gate() == nil)
         case let .unrelated(reason):
             _ = gate()
             return .reported(reason)
         case .finishSwitch:
-            guard var open = journal else { return .plainBoot(healthy: gate() == nil) }
             open.begin(.finish, at: now())
             try open.save(journalPath)
             if let failure = gate() {
@@ -64,21 +66,18 @@ public struct SwitchFinisher {
             try open.save(journalPath)
             return .switched
         case let .discardTarget(reason):
-            guard var open = journal else { return .plainBoot(healthy: gate() == nil) }
             _ = try emptier.empty(slot: open.targetSlot, runningRootHash: runningRootHash)
             open.result = .failed(reason)
             try open.save(journalPath)
             _ = gate()
             return .discarded(reason)
         case let .markTargetBad(reason):
-            guard var open = journal else { return .plainBoot(healthy: gate() == nil) }
             try markBad(rootHash: open.rootHash)
             open.result = .rolledBack(reason)
             try open.save(journalPath)
             _ = gate()
             return .rolledBack(reason)
         case let .closeInstalled(reason):
-            guard var open = journal else { return .plainBoot(healthy: gate() == nil) }
             open.result = open.method == .none && open.completed(.install) && open.interrupted == nil ? .installed : .failed(reason)
             try open.save(journalPath)
             _ = gate()
