@@ -17,7 +17,7 @@ let package = Package(
         .target(
             name: "HostImgCLI",
             dependencies: [
-                "Manifests", "BuildPipeline", "Crypto", "Drivers", "ByteCodec", "SlotInstall", "Agent", "Bundle",
+                "Manifests", "BuildPipeline", "Crypto", "Drivers", "ByteCodec", "SlotInstall", "Agent", "Bundle", "HostSwitch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -43,8 +43,10 @@ let package = Package(
         .target(name: "Agent", dependencies: ["Slots", "BootEntries", "PE", "GPT", "Crypto", "HostTuning", "SystemIO", "ByteCodec"]),
         .target(name: "HostTuning"),
         .target(name: "SlotInstall", dependencies: ["Agent", "Bundle", "BootEntries", "Crypto", "DMVerity", "FAT", "GPT", "PE", "Slots", "SystemIO", "ByteCodec"]),
+        // The on-host switch (issue 15): phases 0–3 with the journal, over SlotInstall.
+        .target(name: "HostSwitch", dependencies: ["Agent", "SlotInstall", "Bundle", "GPT", "Slots", "SystemIO", "ByteCodec"]),
         .executableTarget(
-            name: "hostimg-agent", dependencies: ["Agent"],
+            name: "hostimg-agent", dependencies: ["Agent", "HostSwitch"],
             linkerSettings: [.unsafeFlags(["-static-stdlib", "-Xlinker", "--strip-all", "-Xlinker", "--gc-sections"])]
         ),
 
@@ -135,7 +137,7 @@ let package = Package(
         .testTarget(name: "ArchitectureTests"),
         .testTarget(name: "SlotsTests", dependencies: ["Slots", "GPT", "TestSupport"]),
         .testTarget(name: "BootEntriesTests", dependencies: ["BootEntries"]),
-        .testTarget(name: "SlotInstallTests", dependencies: ["SlotInstall", "Agent", "Bundle", "Crypto", "DMVerity", "FAT", "GPT", "Slots", "ByteCodec", "TestSupport"]),
+        .testTarget(name: "SlotInstallTests", dependencies: ["SlotInstall", "HostSwitch", "PE", "SystemIO", "Agent", "Bundle", "Crypto", "DMVerity", "FAT", "GPT", "Slots", "ByteCodec", "TestSupport"]),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "HostTuning", "Crypto", "GPT", "Slots", "SystemIO", "ByteCodec", "TestSupport"]),
         // The promises file both sides read: its syntax, PCI addresses, CPU lists.
         .testTarget(name: "HostTuningTests", dependencies: ["HostTuning"]),

@@ -3,12 +3,13 @@ import Slots
 import SystemIO
 
 /// The on-host agent's command line (no ArgumentParser: host code links nothing of the build
-/// side). Today: `health`, the boot-time health gate and blessing; issue 15 adds the switch.
+/// side): `health`, `boot`, `tuning`, `status`; `switch` is HostSwitch's (hostimg-agent's main).
 public enum AgentCommand {
     public static let usage = """
     usage: hostimg-agent health [--bless] [--esp DIR] [--health-dir DIR] [--json]
            hostimg-agent tuning apply|check [--json]
-           hostimg-agent boot [--esp DIR] [--health-dir DIR] [--json]
+           hostimg-agent boot [--early] [--esp DIR] [--health-dir DIR] [--json]
+           hostimg-agent switch SOURCE [...]   (hostimg-agent switch --help)
            hostimg-agent status [--json] [--disk FILE] [--esp DIR] [--journal FILE]
 
     health   run the health gate: systemd has no failed unit and every executable in
@@ -24,6 +25,9 @@ public enum AgentCommand {
                    one, finish it (health gate, bless, close) or undo it: an unhealthy new
                    slot is marked bad and the host reboots into the previous one; an
                    interrupted install has its slot emptied again (docs/agent.md).
+                   `agent` is the same command. --early (hostimg-agent-start.service,
+                   right after the local file systems) only records the agent's start on
+                   a new slot, which ends the switch's blackout.
     tuning apply   allocate the hugepage pools pinned to NUMA nodes and bind each vfio
                    device to vfio-pci, as /usr/lib/hostimg/tuning.conf says; every step is
                    read back (hostimg-tuning.service runs this early in every boot)
@@ -43,6 +47,8 @@ public enum AgentCommand {
         var esp = "/efi"
         var healthDirectory = HealthGate.defaultDirectory
         var json = false
+        /// `boot --early`: only record the agent's start in an open switch's journal.
+        var early = false
     }
 
     /// Runs `arguments` (without the program name); returns the exit status.
@@ -51,7 +57,7 @@ public enum AgentCommand {
         if arguments.first == "status" {
             return StatusCommand.main(Array(arguments.dropFirst()), readUKICommandLine: readUKICommandLine)
         }
-        if arguments.first == "boot" {
+        if arguments.first == "boot" || arguments.first == "agent" {
             switch parse(Array(arguments.dropFirst())) {
             case var .success(options):
                 options.bless = true
@@ -90,6 +96,7 @@ public enum AgentCommand {
             switch argument {
             case "--bless": options.bless = true
             case "--json": options.json = true
+            case "--early": options.early = true
             case "--esp", "--health-dir":
                 guard index + 1 < arguments.count else { return .failure("\(argument) needs a directory") }
                 index += 1
@@ -144,7 +151,7 @@ public enum AgentCommand {
         }
     }
 
-    static func write(_ text: String, error: Bool) {
+    public static func write(_ text: String, error: Bool) {
         var bytes = Array(text.utf8)
         if bytes.last != 10 { bytes.append(10) }
         var offset = 0

@@ -37,8 +37,10 @@ public struct SwitchFinisher {
     }
 
     /// `gate` runs the health gate and, when healthy, blesses the running slot; it returns
-    /// nil when healthy, else the failed checks in one line.
-    public func run(runningRootHash: [UInt8]?, gate: () -> String?, rollBack: () throws -> Void) throws -> Outcome {
+    /// nil when healthy, else the failed checks in one line. `disarmWatchdog` stops the
+    /// watchdog the switch armed, once the new slot is blessed or before the way back.
+    public func run(runningRootHash: [UInt8]?, gate: () -> String?, rollBack: () throws -> Void,
+                    disarmWatchdog: () -> Void = {}) throws -> Outcome {
         let journal = try SwitchJournal.load(journalPath)
         let hex = runningRootHash.map { Hex.encode($0) }
         let decision = SwitchRecovery.decide(journal, runningRootHash: hex)
@@ -51,16 +53,20 @@ public struct SwitchFinisher {
             _ = gate()
             return .reported(reason)
         case .finishSwitch:
-            open.begin(.finish, at: now())
-            try open.save(journalPath)
+            if !startedFinish(open) {
+                open.begin(.finish, at: now())
+                try open.save(journalPath)
+            }
             if let failure = gate() {
                 try markBad(rootHash: open.rootHash)
                 open.fail(.finish, reason: failure, at: now())
                 open.result = .rolledBack("health gate on \(open.name) \(open.version): \(failure)")
                 try open.save(journalPath)
+                disarmWatchdog()
                 try rollBack()
                 return .rolledBack(failure)
             }
+            disarmWatchdog()
             open.end(.finish, at: now())
             open.result = .switched
             try open.save(journalPath)
@@ -83,6 +89,24 @@ public struct SwitchFinisher {
             _ = gate()
             return .closed(reason)
         }
+    }
+
+    /// `hostimg-agent boot --early` (hostimg-agent-start.service, right after the local file
+    /// systems): records the agent's start on the new slot in the journal, so the blackout is
+    /// measured to here and not to the end of the boot, when the health gate runs.
+    public func markStart(runningRootHash: [UInt8]?) throws -> Bool {
+        guard var open = try SwitchJournal.load(journalPath),
+              SwitchRecovery.decide(open, runningRootHash: runningRootHash.map { Hex.encode($0) }) == .finishSwitch,
+              !startedFinish(open) else { return false }
+        open.begin(.finish, at: now())
+        try open.save(journalPath)
+        return true
+    }
+
+    /// The finish phase already started in this boot.
+    func startedFinish(_ journal: SwitchJournal) -> Bool {
+        guard let last = journal.lastStep, last.phase == .finish, last.outcome == .started else { return false }
+        return last.at.bootID == now().bootID
     }
 
     /// Renames every entry that boots `rootHash` (hex) to a bad name: no tries left.

@@ -118,6 +118,15 @@ public struct SwitchJournal: Sendable, Equatable {
         steps.append(Step(phase: phase, outcome: .failed(reason), at: moment))
     }
 
+    /// The blackout of the last switch: from the moment the journal recorded the kexec or
+    /// reboot to the agent's start on the new kernel (wall-clock seconds across two boots);
+    /// nil until the new slot's agent started.
+    public var blackout: Double? {
+        guard let reboot = steps.last(where: { $0.phase == .reboot && $0.outcome == .started }),
+              let start = steps.first(where: { $0.phase == .finish && $0.at.bootID != reboot.at.bootID }) else { return nil }
+        return start.at.seconds - reboot.at.seconds
+    }
+
     /// The phase that was started and never ended (the one a crash interrupted), if any.
     public var interrupted: Phase? {
         guard let last = steps.last, last.outcome == .started else { return nil }

@@ -12,6 +12,7 @@
 #include <linux/dm-ioctl.h>
 #include <linux/fs.h>
 #include <linux/kexec.h>
+#include <linux/watchdog.h>
 
 int hostimg_finit_module(int fd, const char *params, int flags) {
     long result = syscall(SYS_finit_module, fd, params ? params : "", flags);
@@ -31,6 +32,15 @@ int hostimg_reboot(enum hostimg_reboot_action action) {
     default: return -EINVAL;
     }
     return reboot(command) == 0 ? 0 : -errno;
+}
+
+int hostimg_watchdog_set_timeout(int fd, int *seconds) {
+    return ioctl(fd, WDIOC_SETTIMEOUT, seconds) == 0 ? 0 : -errno;
+}
+
+int hostimg_watchdog_keepalive(int fd) {
+    int ignored = 0;
+    return ioctl(fd, WDIOC_KEEPALIVE, &ignored) == 0 ? 0 : -errno;
 }
 
 int hostimg_kexec_file_load(int kernel_fd, int initrd_fd, const char *cmdline, unsigned long flags) {

@@ -2,6 +2,7 @@ import Agent
 import ArgumentParser
 import Bundle
 import Crypto
+import HostSwitch
 import SlotInstall
 
 extension HostImg {
@@ -11,9 +12,11 @@ extension HostImg {
         static let configuration = CommandConfiguration(
             abstract: "Install an update bundle into the inactive slot and move the host onto it.",
             discussion: """
-                On a host (not built yet: exits with status 3) it checks the bundle, installs \
-                it into the inactive slot, loads the new slot's kernel with kexec and moves \
-                onto it, keeping the virtual machines, with a journal and rollback.
+                On a host (the image's /usr/bin/hostimg is its agent; this tool does the same) \
+                it checks the bundle against the image's trust store, installs it into the \
+                inactive slot, loads the new slot's UKI with kexec_file_load, arms the watchdog \
+                and kexecs into it, with a journal at every phase; the new slot's agent blesses \
+                it after its health gate or goes back (hostimg-agent switch --help).
 
                 With --disk FILE it installs into a disk image file instead, to provision an \
                 image's second slot offline: the bundle's signature must verify with --cert \
@@ -42,25 +45,46 @@ extension HostImg {
         @Option(help: ArgumentHelp("With --disk: the slot to keep (A or B); the other one is written.", valueName: "slot"))
         var keep = "A"
 
-        @Flag(help: "Check the bundle and print the plan; change nothing.")
+        @Flag(name: [.customLong("plan"), .customLong("dry-run")], help: "Check the bundle and print the plan; change nothing.")
         var dryRun = false
 
-        @Flag(name: .customLong("no-kexec"), help: "Reboot through the firmware instead of kexec (on a host).")
+        @Flag(name: [.customLong("reboot"), .customLong("no-kexec")], help: "Reboot through the firmware instead of kexec (on a host).")
         var noKexec = false
 
         @Flag(help: "Install into the inactive slot, but do not switch now (on a host).")
         var noReboot = false
 
+        @Flag(help: "On a host: install a version that is not newer than the running one.")
+        var allowDowngrade = false
+
+        @Flag(help: "On a host: one JSON object on stdout at the end (result, phase, message).")
+        var json = false
+
+        @Option(help: ArgumentHelp("On a host: seconds before the armed watchdog resets a hung new kernel.", valueName: "seconds"))
+        var watchdogTimeout: Int32 = 600
+
         func validate() throws {
             if noReboot && noKexec {
-                throw ValidationError("--no-reboot and --no-kexec do not combine: --no-reboot does not reboot at all.")
+                throw ValidationError("--no-reboot and --reboot do not combine: --no-reboot does not reboot at all.")
             }
             if disk != nil, !["A", "B", "a", "b"].contains(keep) { throw ValidationError("--keep is A or B, not '\(keep)'") }
         }
 
+        /// The same switch as `hostimg-agent switch` on a host: the image's trust store, the
+        /// running slot's disk, the ESP at /efi.
+        var hostArguments: [String] {
+            var arguments = [bundle]
+            if dryRun { arguments.append("--plan") }
+            if noKexec { arguments.append("--reboot") }
+            if noReboot { arguments.append("--no-reboot") }
+            if allowDowngrade { arguments.append("--allow-downgrade") }
+            if json { arguments.append("--json") }
+            return arguments + ["--watchdog-timeout", String(watchdogTimeout)]
+        }
+
         func run() async throws {
             guard let disk else {
-                throw NotImplemented.report("switch", "on a host, by kexec: issue 15; --disk FILE installs into a disk image")
+                throw ExitCode(SwitchCommand.main(hostArguments))
             }
             let console = Console.current
             do {

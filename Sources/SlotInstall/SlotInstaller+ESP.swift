@@ -5,6 +5,7 @@ import FAT
 import GPT
 import PE
 import Slots
+import SystemIO
 
 /// The ESP of a disk image (offline installs): the target slot's old UKIs removed before the
 /// slot is touched, the new slot's UKI added as the very last step (AGENT.md, phase 1 step
@@ -34,10 +35,14 @@ extension SlotInstaller {
         return removed
     }
 
-    /// Adds the bundle's UKI as `NAME_VERSION+TRIES.efi`, after checking that its command
-    /// line boots the bundle's root hash. Returns the entry's file name; nil when the bundle
-    /// carries no UKI (an image without a kernel: nothing boots the slot from firmware).
-    func addEntry(_ bundle: UpdateBundle.Reader, plan: Plan, tries: Int, to volume: FAT.Volume, timestamp: Int64) throws -> String? {
+    /// The entry's file name: `NAME_VERSION+LEFT[-DONE].efi`.
+    func entryName(_ plan: Plan) -> String {
+        BootEntryName(base: Slot.label(name: plan.name, version: plan.version), counter: counter).fileName
+    }
+
+    /// The bundle's UKI, after checking that its command line boots the bundle's root hash;
+    /// nil when the bundle carries none (an image without a kernel: firmware cannot boot it).
+    func uki(_ bundle: UpdateBundle.Reader, plan: Plan) throws -> [UInt8]? {
         guard bundle.manifest.payload(role: .uki) != nil else { return nil }
         var uki: [UInt8] = []
         try bundle.streamPayload(role: .uki) { chunk in uki.append(contentsOf: chunk) }
@@ -46,8 +51,26 @@ extension SlotInstaller {
               Hex.encode(hash) == plan.rootHash else {
             throw InstallError.failed("the bundle's UKI does not boot its own root hash \(plan.rootHash.prefix(12))…")
         }
-        let name = BootEntryName.new(base: Slot.label(name: plan.name, version: plan.version), tries: tries).fileName
+        return uki
+    }
+
+    /// Adds the UKI to an image's ESP volume; returns the entry's file name.
+    func addEntry(_ uki: [UInt8], plan: Plan, to volume: FAT.Volume, timestamp: Int64) throws -> String {
+        let name = entryName(plan)
         _ = try volume.add(path: Self.entriesDirectory + "/" + name, contents: uki, timestamp: timestamp)
+        return name
+    }
+
+    /// Adds the UKI to a mounted ESP's entries directory: a temporary name, fsync, rename,
+    /// fsync of the directory (a crash leaves the whole entry or none, and at most a hidden
+    /// temporary file, which the next install or the boot-time agent removes).
+    func addEntry(_ uki: [UInt8], plan: Plan, toDirectory directory: String) throws -> String {
+        let name = entryName(plan)
+        do {
+            try SystemIO.replace(directory + "/" + name, with: uki, permissions: 0o644)
+        } catch {
+            throw InstallError.failed("writing \(directory)/\(name): \(error)")
+        }
         return name
     }
 }

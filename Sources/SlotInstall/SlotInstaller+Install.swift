@@ -8,9 +8,12 @@ import Slots
 import SystemIO
 
 extension SlotInstaller {
-    /// Phase 1 after a passed `check`: empty the target, write, read back, relabel. The
-    /// slot's UKI (the step that makes it bootable on a firmware boot) is the caller's.
-    public func install(_ bundle: UpdateBundle.Reader, plan: Plan, emptier: SlotEmptier, runningRootHash: [UInt8]?) throws {
+    /// Phase 1 after a passed `check`: empty the target, write, read back, relabel, and last
+    /// the slot's UKI into the ESP (the image's FAT volume offline, the emptier's mounted
+    /// entries directory on a host). Returns the new entry's file name, nil when the bundle
+    /// has no UKI.
+    @discardableResult
+    public func install(_ bundle: UpdateBundle.Reader, plan: Plan, emptier: SlotEmptier, runningRootHash: [UInt8]?) throws -> String? {
         guard let rootHash = Hex.decode(plan.rootHash), rootHash.count == 32 else {
             throw InstallError.refused("the bundle's root hash '\(plan.rootHash)' is not 32 bytes of hex")
         }
@@ -50,13 +53,20 @@ extension SlotInstaller {
             GPT.EntryChange(index: slot.signature.number - 1, name: label),
         ])
         report("install: slot \(plan.slotLetter) is \(label), found by its root hash")
-        if let volume {
-            if let entry = try addEntry(bundle, plan: plan, tries: tries, to: volume, timestamp: bundle.mtime) {
-                report("install: \(SlotInstaller.entriesDirectory)/\(entry) added to the ESP: firmware can boot slot \(plan.slotLetter) now")
-            } else {
-                report("install: the bundle has no UKI: nothing was added to the ESP, firmware does not offer slot \(plan.slotLetter)")
-            }
+        guard let uki = try uki(bundle, plan: plan) else {
+            report("install: the bundle has no UKI: nothing was added to the ESP, firmware does not offer slot \(plan.slotLetter)")
+            return nil
         }
+        let entry: String
+        if let volume {
+            entry = try addEntry(uki, plan: plan, to: volume, timestamp: bundle.mtime)
+        } else if let directory = emptier.entriesDirectory {
+            entry = try addEntry(uki, plan: plan, toDirectory: directory)
+        } else {
+            return nil
+        }
+        report("install: \(SlotInstaller.entriesDirectory)/\(entry) added to the ESP: slot \(plan.slotLetter) can be booted now")
+        return entry
     }
 
     /// Streams the root, hash tree and signature payloads into their partitions (each

@@ -1,4 +1,5 @@
 import Agent
+import BootEntries
 import Bundle
 import ByteCodec
 import Crypto
@@ -23,8 +24,10 @@ import SystemIO
 public struct SlotInstaller {
     public var disk: String
     public var trusted: [Certificate]
-    /// The new entry's boot tries (`NAME_VERSION+TRIES.efi`).
-    public var tries = 3
+    /// The new entry's boot counter: `NAME_VERSION+3.efi` for a firmware boot; a kexec trial
+    /// installs it as `+0-1` (tried once, no tries left: "bad" to systemd-boot), so a reset
+    /// during the trial boots the previous slot until the new one blesses itself.
+    public var counter = BootEntryName.Counter(left: 3)
     /// One line per step, for a progress display or a journal.
     public var report: (String) -> Void
 
@@ -57,8 +60,9 @@ public struct SlotInstaller {
         try check(bundle, keep: .rootHash(keepRootHash))
     }
 
-    /// Phase 0: every check, nothing written.
-    public func check(_ bundle: UpdateBundle.Reader, keep: Keep) throws -> Plan {
+    /// Phase 0: every check, nothing written. `verifyPayloads` reads every payload once more
+    /// (a file or a device); a stream read once (HTTP) is checked while it is written instead.
+    public func check(_ bundle: UpdateBundle.Reader, keep: Keep, verifyPayloads: Bool = true) throws -> Plan {
         let signer = try verifySignature(bundle)
         let manifest = bundle.manifest
         guard manifest.architecture == UpdateBundle.defaultArchitecture else {
@@ -90,8 +94,10 @@ public struct SlotInstaller {
         }
         try checkSizes(manifest, target: target, sectorSize: table.sectorSize)
         report("check: \(manifest.name) \(manifest.version) signed by \(signer); writing slot \(target.letter) (\(target.label)), keeping slot \(kept.letter) (\(kept.label))")
-        try bundle.verifyPayloads()
-        report("check: every payload's size and SHA-256 match the signed manifest")
+        if verifyPayloads {
+            try bundle.verifyPayloads()
+            report("check: every payload's size and SHA-256 match the signed manifest")
+        }
         return Plan(slotIndex: 1 - keepIndex, slotLetter: target.letter, previousLabel: target.label, name: manifest.name,
                     version: manifest.version, rootHash: manifest.rootHash.lowercased(), signer: signer)
     }

@@ -204,6 +204,14 @@ public struct LinuxSystemCalls: SystemCalls {
         try checkNegative(hostimg_reboot(action))
     }
 
+    public func watchdogSetTimeout(_ fd: Int32, seconds: Int32) throws(Errno) -> Int32 {
+        var value = seconds
+        try checkNegative(hostimg_watchdog_set_timeout(fd, &value))
+        return value
+    }
+
+    public func watchdogKeepalive(_ fd: Int32) throws(Errno) { try checkNegative(hostimg_watchdog_keepalive(fd)) }
+
     private static func status(_ info: Glibc.stat) -> FileStatus {
         FileStatus(
             size: UInt64(max(info.st_size, 0)), mode: UInt32(info.st_mode), device: UInt64(info.st_dev),

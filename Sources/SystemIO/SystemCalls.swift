@@ -68,6 +68,10 @@ public protocol SystemCalls: Sendable {
     func kexecFileLoad(kernel: Int32, initrd: Int32?, commandLine: String, flags: UInt) throws(Errno)
     /// reboot(2); returns only when the kernel refused.
     func reboot(_ command: RebootCommand) throws(Errno)
+    /// WDIOC_SETTIMEOUT; returns the timeout the driver set (it may round).
+    func watchdogSetTimeout(_ fd: Int32, seconds: Int32) throws(Errno) -> Int32
+    /// WDIOC_KEEPALIVE.
+    func watchdogKeepalive(_ fd: Int32) throws(Errno)
 }
 
 /// What fstat(2)/stat(2) say about a file, the fields the package uses.

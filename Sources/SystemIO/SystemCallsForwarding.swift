@@ -95,4 +95,10 @@ extension SystemCallsForwarding {
     }
 
     public func reboot(_ command: RebootCommand) throws(Errno) { try base.reboot(command) }
+
+    public func watchdogSetTimeout(_ fd: Int32, seconds: Int32) throws(Errno) -> Int32 {
+        try base.watchdogSetTimeout(fd, seconds: seconds)
+    }
+
+    public func watchdogKeepalive(_ fd: Int32) throws(Errno) { try base.watchdogKeepalive(fd) }
 }

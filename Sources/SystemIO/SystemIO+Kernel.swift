@@ -53,6 +53,24 @@ extension SystemIO {
         }
     }
 
+    /// sync(2): every dirty buffer of every file system to its device, before a kexec or a
+    /// reboot that does not unmount anything.
+    public static func syncAll() {
+        Glibc.sync()
+    }
+
+    /// WDIOC_SETTIMEOUT on an open watchdog device; returns the timeout the driver set.
+    public static func watchdogSetTimeout(_ file: File, seconds: Int32) throws(SystemIOError) -> Int32 {
+        try file.call("set the watchdog timeout (WDIOC_SETTIMEOUT) of") { () throws(Errno) in
+            try file.calls.watchdogSetTimeout(file.descriptor, seconds: seconds)
+        }
+    }
+
+    /// WDIOC_KEEPALIVE on an open watchdog device.
+    public static func watchdogKeepalive(_ file: File) throws(SystemIOError) {
+        try file.call("pet the watchdog (WDIOC_KEEPALIVE) of") { () throws(Errno) in try file.calls.watchdogKeepalive(file.descriptor) }
+    }
+
     /// Device-mapper through an open /dev/mapper/control: what `dmsetup create --table`
     /// does in three ioctls. Errors name the ioctl and the device name.
     public enum DeviceMapper {

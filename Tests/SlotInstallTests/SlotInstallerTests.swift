@@ -6,6 +6,7 @@ import DMVerity
 import FAT
 import Foundation
 import GPT
+import PE
 import Slots
 import SlotInstall
 import Testing
@@ -24,10 +25,14 @@ import TestSupport
         let bundle: String
         let certificate: Certificate
         let rootHash: [UInt8]
+        let certificatePEM: [UInt8]
 
-        init(name: String = "qemu-dev", signer: DevelopmentIdentity? = nil) throws {
+        /// `uki`: the bundle also carries a UKI (systemd's stub, a dummy kernel and initrd)
+        /// whose command line boots its root hash, as a host install needs.
+        init(name: String = "qemu-dev", version: String = "0.2.0", signer: DevelopmentIdentity? = nil, uki: Bool = false) throws {
             scratch = try ScratchDirectory()
             let identity = try DevelopmentIdentity.generate(commonName: "installer test", validityDays: 2, keyType: .rsa2048)
+            certificatePEM = Array(identity.certificatePEM.utf8)
             certificate = try Certificate(pem: identity.certificatePEM)
             disk = try SlotInstallerTests.disk(at: scratch.path("disk.img"))
             let root = scratch.path("root.img")
@@ -52,10 +57,17 @@ import TestSupport
                 UpdateBundle.PayloadSource(role: role, path: path, offset: 0, length: length)
             }
             let signatureSize = UInt64(try FileManager.default.attributesOfItem(atPath: signature)[.size] as? Int ?? 0)
+            var payloads = [source(.root, root, 4 * SlotInstallerTests.mib), source(.verity, verity, formatted.hashBytes),
+                            source(.veritySignature, signature, signatureSize)]
+            if uki {
+                let path = scratch.path("uki.efi")
+                let bytes = try SlotInstallerTests.uki(rootHash: rootHash)
+                try Data(bytes).write(to: URL(fileURLWithPath: path))
+                payloads.append(source(.uki, path, UInt64(bytes.count)))
+            }
             try UpdateBundle.write(
-                to: bundle, name: name, version: "0.2.0", rootHash: Hex.encode(rootHash),
-                payloads: [source(.root, root, 4 * SlotInstallerTests.mib), source(.verity, verity, formatted.hashBytes),
-                           source(.veritySignature, signature, signatureSize)],
+                to: bundle, name: name, version: version, rootHash: Hex.encode(rootHash),
+                payloads: payloads,
                 signer: UpdateBundle.Signer(key: key, certificate: signingCertificate), mtime: 0)
         }
 
@@ -68,6 +80,17 @@ import TestSupport
         func emptier() -> SlotEmptier {
             SlotEmptier(disk: disk, entriesDirectory: nil, commandLineOfUKI: { _ in "" })
         }
+    }
+
+    static let stubPath = "/usr/lib/systemd/boot/efi/linuxx64.efi.stub"
+
+    /// A UKI booting `rootHash`: systemd's stub, a dummy kernel and initrd.
+    static func uki(rootHash: [UInt8]) throws -> [UInt8] {
+        let stub = try #require(FileManager.default.contents(atPath: stubPath), "apt-get install systemd-boot-efi")
+        return try PE.UKI.assemble(stub: [UInt8](stub), parts: [
+            .linux: [UInt8](repeating: 0x4c, count: 8192), .initrd: [UInt8](repeating: 0x49, count: 4096),
+            .cmdline: Array("console=ttyS0 roothash=\(Hex.encode(rootHash)) ro".utf8),
+        ])
     }
 
     /// 64 MiB: ESP, slot A written (0.1.0), slot B empty, state.

@@ -10,6 +10,8 @@ import GPT
 ///
 /// ```
 /// /usr/bin/hostimg-agent                           the agent (static Swift, no Foundation)
+/// /usr/bin/hostimg → hostimg-agent                 `hostimg switch|status|agent` on a host
+/// /usr/lib/systemd/system/hostimg-agent-start.service  records the agent's start after a switch
 /// /usr/lib/systemd/system/hostimg-health.service   health gate + blessing, before boot-complete.target
 /// /usr/lib/systemd/system/efi.mount                the image's ESP (by PARTUUID) at /efi, read-write
 /// /etc/systemd/system/systemd-bless-boot.service   → /dev/null: it blesses LoaderBootCountPath,
@@ -28,6 +30,10 @@ enum HostFiles {
     /// `TrustStore.defaultDirectory` on the host side.
     static let trustDirectory = "/usr/lib/hostimg/trust"
     static let healthUnit = "hostimg-health.service"
+    static let startUnit = "hostimg-agent-start.service"
+    /// `hostimg switch`, `hostimg status`, `hostimg agent` on a host: the agent answers to
+    /// the tool's name for the commands a host has.
+    static let toolLink = "/usr/bin/hostimg"
     static let espMountUnit = "efi.mount"
     static let origin = "hostimg"
 
@@ -51,6 +57,28 @@ enum HostFiles {
     [Install]
     WantedBy=multi-user.target
     RequiredBy=boot-complete.target
+
+    """
+
+    /// Right after the local file systems (the journal's /var): records the agent's start on
+    /// a slot a switch just moved to, which ends the switch's blackout; nothing otherwise.
+    static let startUnitText = """
+    [Unit]
+    Description=hostimg agent start (ends the blackout of a switch)
+    Documentation=file:/usr/share/doc/hostimg/agent.md
+    DefaultDependencies=no
+    After=local-fs.target efi.mount
+    Before=sysinit.target shutdown.target
+    Conflicts=shutdown.target
+    ConditionKernelCommandLine=roothash
+
+    [Service]
+    Type=oneshot
+    RemainAfterExit=yes
+    ExecStart=\(agentPath) boot --early
+
+    [Install]
+    WantedBy=sysinit.target
 
     """
 
@@ -98,6 +126,9 @@ enum HostFiles {
         let units = "/usr/lib/systemd/system/"
         try file(agentPath, [UInt8](agentBytes), mode: 0o755)
         try file(units + healthUnit, Array(healthUnitText.utf8), mode: 0o644)
+        try file(units + startUnit, Array(startUnitText.utf8), mode: 0o644)
+        try link(toolLink, to: "hostimg-agent")
+        try link("/etc/systemd/system/sysinit.target.wants/" + startUnit, to: units + startUnit)
         try file(units + espMountUnit, Array(espMountText(partitionUUID: espPartitionUUID).utf8), mode: 0o644)
         try link("/etc/systemd/system/multi-user.target.wants/" + healthUnit, to: units + healthUnit)
         try link("/etc/systemd/system/boot-complete.target.requires/" + healthUnit, to: units + healthUnit)

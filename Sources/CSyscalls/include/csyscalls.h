@@ -37,6 +37,11 @@ int hostimg_kexec_file_load(int kernel_fd, int initrd_fd, const char *cmdline, u
 /// KEXEC_FILE_UNLOAD from <linux/kexec.h>: unload what was loaded instead of loading.
 #define HOSTIMG_KEXEC_FILE_UNLOAD 1
 
+/// Watchdog devices (<linux/watchdog.h>): WDIOC_SETTIMEOUT sets the timeout in seconds
+/// (the driver may round it; `*seconds` comes back as set), WDIOC_KEEPALIVE pets it.
+int hostimg_watchdog_set_timeout(int fd, int *seconds);
+int hostimg_watchdog_keepalive(int fd);
+
 // Block devices (<linux/fs.h>): their request numbers are _IO/_IOR macros Swift cannot import.
 
 /// BLKGETSIZE64: the device's size in bytes (st_size of a block device is 0).
