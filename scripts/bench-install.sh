@@ -8,8 +8,8 @@
 #    slot, root/verity/verity-sig streamed through zstd into their partitions, fsync, the slot
 #    read back through its verity tree, relabelling, the UKI into the ESP), and from the
 #    timestamps of its progress lines the write alone ("made unbootable" to the verity-sig
-#    line: zstd + pwrite, before the fsync) and the write with fsync and read-back (to "reads
-#    back");
+#    line: zstd, SHA-256 again and pwrite, before the fsync) and the write with fsync and
+#    read-back (to "reads back");
 #  - `zstd -dc root.erofs.zst | dd of=COPY seek=PARTITION conv=notrunc,fsync` (the payload
 #    extracted from the bundle beforehand);
 #  - RAUC (Debian's rauc): `rauc install` of a plain bundle (mksquashfs -comp zstd) whose one
@@ -26,11 +26,11 @@
 # payload afterwards). Page caches are not dropped: the contenders run in rounds, each once
 # per round so that other load on the machine hits them alike; the first round warms the caches
 # (bundle, extracted payload, RAUC bundle) and is not counted; the median of RUNS rounds and
-# their range are printed. MB = 10^6 bytes of the uncompressed root payload. hostimg writes slot A when slot A
-# already holds the bundle's root hash (as in a fresh build's image and bundle: `--keep A` is
-# refused), else slot B; the peers write the same partition. The kernel here may have no GPT
-# partition scanning (losetup -P then makes no partition devices), so RAUC's slot is a loop
-# device with the partition's offset and size.
+# their range are printed. MB = 10^6 bytes of the uncompressed root payload. hostimg writes
+# slot A when slot A already holds the bundle's root hash (as with a build's own image and
+# bundle: `--keep A` is refused), else slot B; the peers write the same partition. The kernel
+# may have no GPT partition scanning (then losetup -P makes no partition devices), so RAUC's
+# slot is a loop device with the partition's offset and size.
 #
 # usage: scripts/bench-install.sh [MANIFEST | OUT_DIR]   (root; an existing OUT_DIR, or
 #        out/NAME for the manifest, is used as it is; else the manifest is built with a
@@ -270,7 +270,7 @@ printf '  (page caches warm, not dropped; load average %s at the start)\n' "$loa
 printf '  root payload %s bytes (%s MB) into partition %s of a copy of %s (hostimg --keep %s)\n' \
   "$root_size" "$(echo "$root_size / 1000000" | bc)" "$partition" "$(basename "$image")" "$keep"
 row "hostimg switch --disk (whole command)" "${hostimg_total[@]}"
-row "  its write: zstd + pwrite, no fsync" "${hostimg_write[@]}"
+row "  its write: zstd+SHA-256+pwrite, no fsync" "${hostimg_write[@]}"
 row "  its write + fsync + verity read-back" "${hostimg_written[@]}"
 row "zstd -dc | dd conv=fsync" "${dd_times[@]}"
 if [ "${#rauc_times[@]}" -gt 0 ]; then
