@@ -50,11 +50,12 @@ e2e: deps
 	HOSTIMG_NETWORK_TESTS=1 $(SWIFT) test --skip-build --filter 'EndToEndTests|RepositoryTests'
 
 # Lint throughput (in-process and one process), the warm-cache rootfs stage against
-# mmdebstrap for the same package set, the image stage against mkfs.erofs + veritysetup, and
-# the initrd (its size, the time to make it) and boot against initramfs-tools under QEMU
-# (needs root and the network to Debian's mirror).
+# mmdebstrap for the same package set, the image stage against mkfs.erofs + veritysetup, the
+# initrd (its size, the time to make it) and boot against initramfs-tools under QEMU, and the
+# install phase of `hostimg switch --disk` against zstd | dd and RAUC (rauc install) writing
+# the same root payload into the same partition (needs root and the network to Debian's mirror).
 bench: deps
-	@for p in mmdebstrap bc; do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || { $(SUDO) apt-get install -y -q $$p || exit 1; }; done
+	@for p in mmdebstrap bc rauc squashfs-tools; do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || { $(SUDO) apt-get install -y -q $$p || exit 1; }; done
 	$(SWIFT) build -c release --product hostimg
 	$(SWIFT) build -c release --product hostimg-init
 	$(SWIFT) build -c release --product hostimg-bench
@@ -62,6 +63,7 @@ bench: deps
 	scripts/bench-rootfs.sh manifests/qemu-dev.yaml
 	scripts/bench-image.sh manifests/qemu-dev.yaml
 	scripts/bench-boot.sh manifests/qemu-dev.yaml
+	scripts/bench-install.sh manifests/qemu-dev.yaml
 
 # Coverage-guided fuzzing of every reader of an artefact a host receives (libFuzzer, with
 # AddressSanitizer; Sources/ReaderFuzzing): each reader runs FUZZ_SECONDS (5 minutes unless
