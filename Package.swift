@@ -91,7 +91,7 @@ let package = Package(
         .target(name: "Bundle", dependencies: ["Crypto", "Zstd", "SystemIO", "ByteCodec"]),
         // An HTTP/1.1 client over SystemIO's sockets and the bundle input it serves: the agent
         // streams `hostimg switch http://...` without a local copy. Foundation-free.
-        .target(name: "HTTPSource", dependencies: ["SystemIO", "ByteCodec", "Bundle"]),
+        .target(name: "HTTPSource", dependencies: ["SystemIO", "Bundle"]),
         // PE/COFF: the unified kernel image (systemd-stub + sections) and its Authenticode signature.
         .target(name: "PE", dependencies: ["Crypto", "ByteCodec"]),
 

@@ -28,7 +28,7 @@ extension HTTP {
         }
 
         /// Read the head (skipping interim 1xx answers) from `connection`.
-        init(connection: Connection, forHEAD: Bool = false) throws(HTTPError) {
+        init(connection: Connection) throws(HTTPError) {
             self.connection = connection
             url = connection.url
             var head = try Head(connection)
@@ -41,7 +41,7 @@ extension HTTP {
             statusCode = head.code
             statusLine = head.statusLine
             headers = head.fields
-            (framing, contentLength) = try Self.framing(head, noBody: forHEAD || head.code == 204 || head.code == 304, url: url)
+            (framing, contentLength) = try Self.framing(head, noBody: head.code == 204 || head.code == 304, url: url)
         }
 
         /// The first value of the field `name` (lowercase).

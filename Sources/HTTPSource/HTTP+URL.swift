@@ -68,7 +68,7 @@ extension HTTP {
 
         /// The target of a redirect: `location` absolute (`http://...`), scheme-relative
         /// (`//host/path`), absolute-path (`/path`) or relative to this URL's directory.
-        /// Dot segments are passed on to the server as they are.
+        /// "." and ".." segments are removed (RFC 3986 section 5.2.4).
         public func resolving(_ location: String) throws(HTTPError) -> URL {
             let bytes = Array(location.utf8)
             if Self.schemeEnd(in: bytes) != nil { return try URL(location) }
@@ -81,7 +81,28 @@ extension HTTP {
                 let directory = base[...(base.lastIndex(of: UInt8(ascii: "/")) ?? base.startIndex)]
                 target.path = String(decoding: directory, as: UTF8.self) + location
             }
+            target.path = Self.removingDotSegments(target.path)
             return try URL(target.description)
+        }
+
+        /// The path (before any query) without "." and ".." segments; ".." at the root stays
+        /// at the root.
+        static func removingDotSegments(_ path: String) -> String {
+            let query = path.utf8.firstIndex(of: UInt8(ascii: "?")).map { String(path[$0...]) } ?? ""
+            let plain = path.utf8.prefix { $0 != UInt8(ascii: "?") }
+            var output: [Substring] = []
+            let segments = String(decoding: plain, as: UTF8.self).split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+            for (index, segment) in segments.enumerated() {
+                let last = index == segments.count - 1
+                switch segment {
+                case ".": if last { output.append("") }
+                case "..":
+                    _ = output.popLast()
+                    if last { output.append("") }
+                default: output.append(segment)
+                }
+            }
+            return "/" + output.joined(separator: "/") + query
         }
 
         /// The Host header's value: the port only when it is not 80, an IPv6 host bracketed.

@@ -66,12 +66,14 @@ public final class HTTPBundleInput: UpdateBundle.Input {
             let position = offset + UInt64(done)
             var current = try streamPositioned(at: position)
             let count = try current.response.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[done..<want]))
-            if count == 0 {
-                // The answer ended where its range did (a server may cap ranges): ask again.
+            guard count > 0 else {
+                // A chunked body that ends before the range it announced.
                 stream = nil
-                continue
+                throw HTTPError.closedEarly(url: name, received: current.response.received, expected: "byte \(current.end)")
             }
             current.position += UInt64(count)
+            // At the end of its range the answer is done; a server may cap ranges below the
+            // size, and the next read then asks for the rest.
             stream = current.position < current.end ? current : nil
             done += count
         }

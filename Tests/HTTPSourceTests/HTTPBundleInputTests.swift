@@ -52,7 +52,7 @@ import TestSupport
     @Test(loopbackPython) func redirectsAreFollowedOnEveryRequest() throws {
         let server = try TestServer()
         try server.put("f", Self.data)
-        let input = try HTTPBundleInput(url: server.url("redirect/5/f"))
+        let input = try HTTPBundleInput(url: server.url("redirect/4/f"))
         try check(input, 1_000_000, 100)
         try check(input, 0, 100)
     }

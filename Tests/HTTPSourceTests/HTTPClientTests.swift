@@ -16,6 +16,8 @@ import Testing
         #expect(try url.resolving("/z").description == "http://Example.org:8080/z")
         #expect(try url.resolving("//other/q").description == "http://other/q")
         #expect(try url.resolving("http://h:9/r").description == "http://h:9/r")
+        #expect(try url.resolving("../x/./y?q=/../").description == "http://Example.org:8080/x/y?q=/../")
+        #expect(try url.resolving("../../../..").description == "http://Example.org:8080/")
         #expect(throws: HTTPError.unsupportedScheme(url: "https://h/b", scheme: "https")) { try HTTP.URL("https://h/b") }
         for bad in ["ftp://h/x", "h/x", "http://", "http://h:0/", "http://h:70000/", "http://u@h/", "http://[::1/", "http://h/a b"] {
             #expect(throws: HTTPError.self, "\(bad)") { try HTTP.URL(bad) }
