@@ -91,6 +91,9 @@ let package = Package(
         // that lists, reads and renames (boot counting).
         .target(name: "FAT", dependencies: ["SystemIO", "ByteCodec"]),
         .target(name: "Bundle", dependencies: ["Crypto", "Zstd", "SystemIO", "ByteCodec"]),
+        // An HTTP/1.1 client over SystemIO's sockets and the bundle input it serves: the agent
+        // streams `hostimg switch http://...` without a local copy. Foundation-free.
+        .target(name: "HTTPSource", dependencies: ["SystemIO", "Bundle"]),
         // PE/COFF: the unified kernel image (systemd-stub + sections) and its Authenticode signature.
         .target(name: "PE", dependencies: ["Crypto", "ByteCodec"]),
 
@@ -163,6 +166,8 @@ let package = Package(
         .testTarget(name: "SystemIOTests", dependencies: ["SystemIO", "TestSupport"]),
         .testTarget(name: "HostImgInitTests", dependencies: ["HostImgInit", "Slots", "GPT", "DMVerity", "Crypto", "ByteCodec", "SystemIO", "TestSupport"]),
         .testTarget(name: "BundleTests", dependencies: ["Bundle", "Crypto", "Zstd", "Archive", "TestSupport"]),
+        // The HTTP client and the bundle input against loopback servers (Python scripts).
+        .testTarget(name: "HTTPSourceTests", dependencies: ["HTTPSource", "Bundle", "Crypto", "SystemIO", "TestSupport"], exclude: ["server.py"]),
         .testTarget(name: "PETests", dependencies: ["PE", "Crypto", "ByteCodec", "TestSupport"]),
         // The image stage end to end on a synthetic tree: upstream tools check every part.
         .testTarget(name: "ImageTests", dependencies: ["BuildPipeline", "Manifests", "Slots", "Crypto", "PE", "FileTree", "ContentStore", "GPT", "ELF", "EROFS", "ByteCodec", "Bundle", "SystemIO", "TestSupport"]),

@@ -10,19 +10,35 @@ extension UpdateBundle {
     /// its compressed size, then the end-of-archive marker, then nothing (zero padding up to
     /// a tar record at most). A member appended after the last payload (even a second
     /// manifest.json, which `tar x` would extract over the first) or a missing marker fails
-    /// here, so no caller can skip the check. Every size taken from the file is checked
-    /// against the file's length before anything is read or allocated, the manifest and
+    /// here, so no caller can skip the check. Every size taken from the input is checked
+    /// against the input's length before anything is read or allocated, the manifest and
     /// signature are bounded (`maximumManifestSize`, `maximumSignatureSize`), payload sizes
     /// by their role (`PayloadRole.maximumSize`), and decompression stops at the size the
     /// manifest announces: hostile input ends in a `BundleError`, never a crash, a hang or an
-    /// unbounded allocation. Only a regular file is opened (a FIFO would block).
+    /// unbounded allocation.
+    ///
+    /// A sequential reader (`init(input:sequential: true)`, for a download) makes the same
+    /// checks in another order: `init` reads only the manifest and signature (walking the
+    /// payload headers would mean downloading every payload), payloads are streamed in
+    /// manifest order only, each header checked as it comes, and the end-of-archive check
+    /// runs when the last payload has been streamed. Its caller therefore activates nothing
+    /// before the last `streamPayload` returned.
+    ///
+    /// On a block device (`Input.mayContinuePastBundle`) whatever follows the end-of-archive
+    /// marker is the rest of the device, not the bundle: it is neither read nor checked. The
+    /// check that nothing follows exists so that a bundle file cannot carry members `tar x`
+    /// would extract; a device is never extracted with tar, and the signed manifest still
+    /// pins every payload's size and hash.
     ///
     /// The reader does not verify the signature on its own: call `verifySignature` first,
     /// then stream or verify payloads.
     public final class Reader {
+        /// The input's name (a path or a URL), for messages.
         public let path: String
-        private let file: FileDescriptor
+        private let input: any Input
         private let fileSize: UInt64
+        /// Payloads stream in manifest order only, the end is checked after the last one.
+        public let isSequential: Bool
         public let manifest: Manifest
         /// The exact bytes of manifest.json (what the signature covers).
         public let manifestBytes: [UInt8]
@@ -35,30 +51,36 @@ extension UpdateBundle {
         private var located: [(dataOffset: UInt64, size: UInt64)] = []
         /// Where the next payload header is expected.
         private var nextHeader: UInt64
+        /// In a sequential reader, the manifest index of the next payload to stream.
+        private var nextSequential = 0
+        /// Whether the end-of-archive check passed.
+        private var endChecked = false
 
         public var isSigned: Bool { signature != nil }
 
-        public init(path: String) throws {
-            self.path = path
-            file = try FileDescriptor.openForReading(path)
-            fileSize = try file.size()
+        /// A bundle in a regular file or on a block device.
+        public convenience init(path: String) throws {
+            try self.init(input: FileInput(path: path))
+        }
+
+        /// A bundle from any input. `sequential`: see the type's comment.
+        public init(input: any Input, sequential: Bool = false) throws {
+            self.input = input
+            path = input.name
+            isSequential = sequential
+            fileSize = input.size
             guard fileSize >= UInt64(TarHeader.size) else {
                 throw BundleError.notATar(
                     path: path, detail: "it has \(fileSize) bytes, less than one 512-byte tar header")
             }
-            let (first, manifestData) = try Self.readMember(
-                file, at: 0, fileSize: fileSize, limit: maximumManifestSize, path: path,
-                expect: { header in
-                    guard header.name == manifestName else { throw BundleError.firstMemberNotManifest(found: header.name) }
-                })
+            let firstHeader = try Self.header(input, at: 0, fileSize: fileSize, expected: "a tar header")
+            guard firstHeader.name == manifestName else { throw BundleError.firstMemberNotManifest(found: firstHeader.name) }
+            let (second, manifestData) = try Self.readMember(
+                input, header: firstHeader, at: 0, fileSize: fileSize, limit: maximumManifestSize)
             manifestBytes = manifestData
             manifest = try Manifest.decode(manifestData)
-            guard let firstBlock = try file.read(count: TarHeader.size, at: 0) else {
-                throw BundleError.truncated(path: path, offset: fileSize, expected: "a tar header")
-            }
-            mtime = try TarHeader(decoding: firstBlock, at: 0, path: path).mtime
-            let second = first  // offset of the second member's header
-            guard let block = try file.read(count: TarHeader.size, at: second) else {
+            mtime = firstHeader.mtime
+            guard let block = try input.read(count: TarHeader.size, at: second) else {
                 throw BundleError.truncated(path: path, offset: fileSize, expected: "the header after manifest.json")
             }
             if TarHeader.isZeroBlock(block) {
@@ -67,35 +89,37 @@ extension UpdateBundle {
             let header = try TarHeader(decoding: block, at: second, path: path)
             if header.name == signatureName {
                 let (next, signatureData) = try Self.readMember(
-                    file, at: second, fileSize: fileSize, limit: maximumSignatureSize, path: path, expect: { _ in })
+                    input, header: header, at: second, fileSize: fileSize, limit: maximumSignatureSize)
                 signature = signatureData
                 nextHeader = next
             } else {
                 signature = nil
                 nextHeader = second
             }
-            try checkEnd()
+            if !sequential { try checkEnd() }
         }
 
-        /// Read a whole small member (header at `offset`); returns the offset after it and
-        /// its data.
-        private static func readMember(
-            _ file: borrowing FileDescriptor, at offset: UInt64, fileSize: UInt64, limit: UInt64, path: String,
-            expect: (TarHeader) throws -> Void
-        ) throws -> (UInt64, [UInt8]) {
-            guard let block = try file.read(count: TarHeader.size, at: offset) else {
-                throw BundleError.truncated(path: path, offset: fileSize, expected: "a tar header")
+        /// The header at `offset`.
+        private static func header(_ input: any Input, at offset: UInt64, fileSize: UInt64, expected: String) throws -> TarHeader {
+            guard let block = try input.read(count: TarHeader.size, at: offset) else {
+                throw BundleError.truncated(path: input.name, offset: fileSize, expected: expected)
             }
-            let header = try TarHeader(decoding: block, at: offset, path: path)
-            try expect(header)
+            return try TarHeader(decoding: block, at: offset, path: input.name)
+        }
+
+        /// Read the data of a whole small member whose header (at `offset`) was decoded;
+        /// returns the offset after it and its data.
+        private static func readMember(
+            _ input: any Input, header: TarHeader, at offset: UInt64, fileSize: UInt64, limit: UInt64
+        ) throws -> (UInt64, [UInt8]) {
             guard header.size <= limit else {
                 throw BundleError.memberTooLarge(name: header.name, size: header.size, limit: limit)
             }
             let dataOffset = offset + UInt64(TarHeader.size)
             guard dataOffset + header.paddedDataSize <= fileSize,
-                let data = try file.read(count: Int(header.size), at: dataOffset)
+                let data = try input.read(count: Int(header.size), at: dataOffset)
             else {
-                throw BundleError.truncated(path: path, offset: fileSize, expected: "the data of \(header.name)")
+                throw BundleError.truncated(path: input.name, offset: fileSize, expected: "the data of \(header.name)")
             }
             return (dataOffset + header.paddedDataSize, data)
         }
@@ -129,9 +153,10 @@ extension UpdateBundle {
         }
 
         /// Checks every payload (streaming, no output) and that nothing follows the last one
-        /// but the end-of-archive marker. Throws naming the first failing role.
+        /// but the end-of-archive marker. Throws naming the first failing role. A sequential
+        /// reader checks the payloads it has not streamed yet.
         public func verifyPayloads() throws {
-            for payload in manifest.payloads {
+            for payload in manifest.payloads[(isSequential ? nextSequential : 0)...] {
                 try streamPayload(role: payload.role) { _ in }
             }
             try checkEnd()
@@ -146,6 +171,14 @@ extension UpdateBundle {
             guard let index = manifest.payloads.firstIndex(where: { $0.role == role }) else {
                 throw BundleError.unknownRole(role, known: manifest.payloads.map(\.role))
             }
+            if isSequential, index != nextSequential {
+                let expected = nextSequential < manifest.payloads.count
+                    ? "payload \(manifest.payloads[nextSequential].role) is next" : "every payload was streamed already"
+                throw BundleError.invalidArgument(
+                    "\(path) is read sequentially: payloads stream once each, in manifest order "
+                        + "(\(manifest.payloads.map(\.role.rawValue).joined(separator: ", "))); "
+                        + "payload \(role) was asked for, but \(expected)")
+            }
             let info = manifest.payloads[index]
             let member = try locate(index)
             let plainHash = try RunningDigest()
@@ -154,7 +187,7 @@ extension UpdateBundle {
             let limit = Int(clamping: info.size)
             do {
                 let decompressor = try ZstdDecompressor(limit: limit)
-                try copy(from: file, offset: member.dataOffset, length: member.size, what: "the data of \(info.file)") { chunk in
+                try input.copy(offset: member.dataOffset, length: member.size, what: "the data of \(info.file)") { chunk in
                     try compressedHash.update(chunk)
                     try compressed(chunk)
                     try decompressor.decompress(chunk) { piece in
@@ -182,6 +215,10 @@ extension UpdateBundle {
             guard digest == info.sha256 else {
                 throw BundleError.payloadMismatch(role: role, what: "SHA-256 is \(digest), the manifest says \(info.sha256)")
             }
+            if isSequential {
+                nextSequential = index + 1
+                if nextSequential == manifest.payloads.count { try checkEnd() }
+            }
         }
 
         /// Find the member of payload `index`, walking the headers in between. Each payload
@@ -190,7 +227,7 @@ extension UpdateBundle {
             while located.count <= index {
                 let info = manifest.payloads[located.count]
                 let position = located.count + (isSigned ? 2 : 1)
-                guard let block = try file.read(count: TarHeader.size, at: nextHeader) else {
+                guard let block = try input.read(count: TarHeader.size, at: nextHeader) else {
                     throw BundleError.truncated(path: path, offset: fileSize, expected: "the header of \(info.file)")
                 }
                 if TarHeader.isZeroBlock(block) { throw BundleError.payloadMissing(role: info.role, file: info.file) }
@@ -217,12 +254,17 @@ extension UpdateBundle {
         static let recordSize: UInt64 = 20 * 512
 
         /// After the last payload only the two zero blocks of the end-of-archive marker may
-        /// follow, then the file's end (or zero padding to the next tar record).
-        private func checkEnd() throws {
+        /// follow, then the input's end (or zero padding to the next tar record); on a block
+        /// device, the rest of the device, which is not read (see the type's comment).
+        ///
+        /// `init` runs this, except in a sequential reader, where streaming the last payload
+        /// does: call it only to check the end without streaming (a second call costs nothing).
+        public func checkEnd() throws {
+            guard !endChecked else { return }
             _ = try locate(manifest.payloads.count - 1)
             for block in 0..<2 {
                 let offset = nextHeader + UInt64(block * TarHeader.size)
-                guard let bytes = try file.read(count: TarHeader.size, at: offset) else {
+                guard let bytes = try input.read(count: TarHeader.size, at: offset) else {
                     throw BundleError.truncated(path: path, offset: fileSize, expected: "the end-of-archive marker")
                 }
                 if !TarHeader.isZeroBlock(bytes) {
@@ -234,11 +276,13 @@ extension UpdateBundle {
             }
             let end = nextHeader + UInt64(2 * TarHeader.size)
             let trailing = fileSize - end  // both zero blocks were read, so end <= fileSize
-            guard trailing > 0 else { return }
-            let padding = trailing < Self.recordSize ? try file.read(count: Int(trailing), at: end) : nil
-            guard let padding, padding.allSatisfy({ $0 == 0 }) else {
-                throw BundleError.trailingData(offset: end, bytes: trailing)
+            if trailing > 0, !input.mayContinuePastBundle {
+                let padding = trailing < Self.recordSize ? try input.read(count: Int(trailing), at: end) : nil
+                guard let padding, padding.allSatisfy({ $0 == 0 }) else {
+                    throw BundleError.trailingData(offset: end, bytes: trailing)
+                }
             }
+            endChecked = true
         }
     }
 }

@@ -196,13 +196,22 @@ extension UpdateBundle {
     static func copy(
         from file: borrowing FileDescriptor, offset: UInt64, length: UInt64, what: String, into sink: (UnsafeRawBufferPointer) throws -> Void
     ) throws {
+        try copy(name: file.path, offset: offset, length: length, what: what, read: file.read(into:at:), into: sink)
+    }
+
+    /// Copy a byte range in 1 MiB chunks, front to back, through `read` (positional, short
+    /// only at the end); `name` is what a truncation error calls the source.
+    static func copy(
+        name: String, offset: UInt64, length: UInt64, what: String,
+        read: (UnsafeMutableRawBufferPointer, UInt64) throws -> Int, into sink: (UnsafeRawBufferPointer) throws -> Void
+    ) throws {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
         defer { buffer.deallocate() }
         var done: UInt64 = 0
         while done < length {
             let chunk = UnsafeMutableRawBufferPointer(rebasing: buffer[..<Int(min(UInt64(chunkSize), length - done))])
-            guard try file.read(into: chunk, at: offset + done) == chunk.count else {
-                throw BundleError.truncated(path: file.path, offset: offset + done, expected: what)
+            guard try read(chunk, offset + done) == chunk.count else {
+                throw BundleError.truncated(path: name, offset: offset + done, expected: what)
             }
             try sink(UnsafeRawBufferPointer(chunk))
             done += UInt64(chunk.count)

@@ -211,6 +211,58 @@ public struct LinuxSystemCalls: SystemCalls {
     }
 
     public func watchdogKeepalive(_ fd: Int32) throws(Errno) { try checkNegative(hostimg_watchdog_keepalive(fd)) }
+    // MARK: - Sockets (HTTPSource), kept in this one block so merges stay simple
+
+    public func resolve(_ host: String, port: UInt16) throws(AddressLookupError) -> [SocketAddress] {
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG
+        var list: UnsafeMutablePointer<addrinfo>?
+        let result = getaddrinfo(host, String(port), &hints, &list)
+        guard result == 0 else { throw AddressLookupError(code: result, systemErrno: result == EAI_SYSTEM ? errno : 0) }
+        defer { freeaddrinfo(list) }
+        var addresses: [SocketAddress] = []
+        var entry = list
+        while let current = entry {
+            let info = current.pointee
+            if let address = info.ai_addr, info.ai_family == AF_INET || info.ai_family == AF_INET6 {
+                let raw = UnsafeRawBufferPointer(start: address, count: Int(info.ai_addrlen))
+                addresses.append(SocketAddress(family: info.ai_family, bytes: Array(raw)))
+            }
+            entry = info.ai_next
+        }
+        return addresses
+    }
+
+    public func socket(family: Int32) throws(Errno) -> Int32 {
+        let fd = Glibc.socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        return try check(fd, failed: fd < 0)
+    }
+
+    public func connect(_ fd: Int32, to address: SocketAddress) throws(Errno) {
+        let result = address.bytes.withUnsafeBytes { raw in
+            Glibc.connect(fd, raw.baseAddress?.assumingMemoryBound(to: sockaddr.self), socklen_t(raw.count))
+        }
+        _ = try check(0, failed: result != 0)
+    }
+
+    public func send(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) throws(Errno) -> Int {
+        let count = Glibc.send(fd, buffer.baseAddress, buffer.count, Int32(MSG_NOSIGNAL))
+        return try check(count, failed: count < 0)
+    }
+
+    public func recv(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int {
+        let count = Glibc.recv(fd, buffer.baseAddress, buffer.count, 0)
+        return try check(count, failed: count < 0)
+    }
+
+    public func setTimeout(_ fd: Int32, _ direction: SocketDirection, _ timeout: Duration) throws(Errno) {
+        let (seconds, attoseconds) = timeout.components
+        var value = timeval(tv_sec: Int(max(seconds, 0)), tv_usec: Int(max(attoseconds, 0) / 1_000_000_000_000))
+        let option = direction == .receive ? SO_RCVTIMEO : SO_SNDTIMEO
+        let result = setsockopt(fd, SOL_SOCKET, option, &value, socklen_t(MemoryLayout<timeval>.size))
+        _ = try check(0, failed: result != 0)
+    }
 
     private static func status(_ info: Glibc.stat) -> FileStatus {
         FileStatus(

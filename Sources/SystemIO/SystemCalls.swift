@@ -72,6 +72,21 @@ public protocol SystemCalls: Sendable {
     func watchdogSetTimeout(_ fd: Int32, seconds: Int32) throws(Errno) -> Int32
     /// WDIOC_KEEPALIVE.
     func watchdogKeepalive(_ fd: Int32) throws(Errno)
+
+    // MARK: - Sockets (HTTPSource), kept in this one block so merges stay simple
+    /// getaddrinfo(3) for a TCP stream: the addresses of `host` (a name, an IPv4 or an IPv6
+    /// literal) at `port`, in the resolver's order.
+    func resolve(_ host: String, port: UInt16) throws(AddressLookupError) -> [SocketAddress]
+    /// socket(2): a TCP stream socket of `family` (AF_INET or AF_INET6), with SOCK_CLOEXEC.
+    func socket(family: Int32) throws(Errno) -> Int32
+    /// connect(2). With a send timeout set, a connect that takes longer fails with EINPROGRESS.
+    func connect(_ fd: Int32, to address: SocketAddress) throws(Errno)
+    /// send(2) with MSG_NOSIGNAL: a peer that closed is EPIPE, never SIGPIPE.
+    func send(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) throws(Errno) -> Int
+    /// recv(2): 0 when the peer closed; EAGAIN when the receive timeout passed.
+    func recv(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int
+    /// setsockopt(2) SO_RCVTIMEO or SO_SNDTIMEO.
+    func setTimeout(_ fd: Int32, _ direction: SocketDirection, _ timeout: Duration) throws(Errno)
 }
 
 /// What fstat(2)/stat(2) say about a file, the fields the package uses.

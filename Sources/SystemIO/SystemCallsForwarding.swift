@@ -101,4 +101,23 @@ extension SystemCallsForwarding {
     }
 
     public func watchdogKeepalive(_ fd: Int32) throws(Errno) { try base.watchdogKeepalive(fd) }
+    // MARK: - Sockets (HTTPSource), kept in this one block so merges stay simple
+
+    public func resolve(_ host: String, port: UInt16) throws(AddressLookupError) -> [SocketAddress] {
+        try base.resolve(host, port: port)
+    }
+
+    public func socket(family: Int32) throws(Errno) -> Int32 { try base.socket(family: family) }
+
+    public func connect(_ fd: Int32, to address: SocketAddress) throws(Errno) { try base.connect(fd, to: address) }
+
+    public func send(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) throws(Errno) -> Int { try base.send(fd, buffer) }
+
+    public func recv(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int {
+        try base.recv(fd, into: buffer)
+    }
+
+    public func setTimeout(_ fd: Int32, _ direction: SocketDirection, _ timeout: Duration) throws(Errno) {
+        try base.setTimeout(fd, direction, timeout)
+    }
 }

@@ -25,18 +25,18 @@ struct LayerRules {
             ("executables", ["hostimg", "hostimg-init", "hostimg-agent", "hostimg-bench"]),
             ("commands", ["HostImgCLI"]),
             ("build side", ["BuildPipeline", "Manifests", "Repository", "RootFS", "Configure", "Prune", "Drivers", "Debian"]),
-            ("host side", ["HostImgInit", "Agent", "SlotInstall", "HostSwitch", "Slots", "BootEntries"]),
+            ("host side", ["HostImgInit", "Agent", "SlotInstall", "HostSwitch", "HTTPSource", "Slots", "BootEntries"]),
             ("formats", ["EROFS", "DMVerity", "GPT", "Bundle", "ELF", "PE", "FAT", "HostTuning"]),
             ("model", ["FileTree", "ContentStore", "EditDistance"]),
             ("wrappers", ["Archive", "Zstd", "Crypto", "KernelModules"]),
             ("system", ["SystemIO", "ByteCodec"]),
             ("C", ["CArchive", "CZstd", "COpenSSL", "CKmod", "CSyscalls", "CInitStartup"]),
         ],
-        hostRoots: ["hostimg-init", "HostImgInit", "hostimg-agent", "Agent", "SlotInstall", "HostSwitch", "Slots", "BootEntries"],
+        hostRoots: ["hostimg-init", "HostImgInit", "hostimg-agent", "Agent", "SlotInstall", "HostSwitch", "HTTPSource", "Slots", "BootEntries"],
         hostForbidden: ["Yams", "ArgumentParser", "Archive", "CArchive", "KernelModules", "CKmod", "Repository",
                         "Debian", "Manifests", "BuildPipeline", "RootFS", "Configure", "Prune", "Drivers", "EditDistance"],
         externalUsers: ["Yams": ["Manifests", "hostimg-bench"], "ArgumentParser": ["HostImgCLI"]],
-        foundationFree: ["hostimg-init", "HostImgInit", "hostimg-agent", "Agent", "Bundle", "SlotInstall", "HostSwitch"]
+        foundationFree: ["hostimg-init", "HostImgInit", "hostimg-agent", "Agent", "Bundle", "SlotInstall", "HostSwitch", "HTTPSource"]
     )
 
     func layer(of module: String) -> Int? {

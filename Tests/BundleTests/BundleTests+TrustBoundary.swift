@@ -112,7 +112,7 @@ import Zstd
         defer { withExtendedLifetime(scratch) {} }
         for (path, kind) in try scratch.nonFileInputs() {
             let error = try #require(throws: BundleError.self) { try UpdateBundle.Reader(path: path) }
-            #expect(error == .unreadable(path: path, reason: "it is \(kind), not a regular file; give the path of the file itself"))
+            #expect(error == .unreadable(path: path, reason: "it is \(kind), not a regular file or a block device; give the path of the file itself"))
         }
     }
 }
