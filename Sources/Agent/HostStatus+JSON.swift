@@ -10,7 +10,7 @@ import Slots
 ///            "entry":"qemu-dev_0.1.0.efi","boot":"good","triesLeft":null}, …],
 ///  "lastSwitch":{"transaction":"…","name":"…","version":"…","rootHash":"…","previousRootHash":"…",
 ///                "targetSlot":"B","method":"kexec","result":"switched"|"installed"|"failed"|"rolled-back"|"open",
-///                "reason":null|"…","interrupted":null|"install",
+///                "reason":null|"…","interrupted":null|"install","blackoutSeconds":null|12.5,
 ///                "phases":[{"phase":"check","outcome":"done","reason":null,"at":1796041201.5,"bootId":"…"}]}
 ///               | null,
 ///  "journalProblem":null|"…"}
@@ -49,6 +49,7 @@ extension HostStatus {
             + "\"rootHash\":\(quote(journal.rootHash)),\"previousRootHash\":\(quote(journal.previousRootHash)),"
             + "\"targetSlot\":\(quote(SlotTable.letter(journal.targetSlot))),\"method\":\(quote(journal.method.rawValue)),"
             + "\"result\":\(quote(result)),\"reason\":\(quote(reason)),\"interrupted\":\(quote(journal.interrupted?.rawValue)),"
+            + "\"blackoutSeconds\":\(journal.blackout.map(SwitchJournal.format) ?? "null"),"
             + "\"phases\":[\(phases.joined(separator: ","))]}"
     }
 

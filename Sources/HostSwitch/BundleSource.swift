@@ -1,13 +1,15 @@
 import Bundle
+import HTTPSource
 
 /// Where a switch reads its bundle: a file or a block device (read twice: every payload is
-/// verified before the slot is touched), or an http:// URL (read once, streamed: checked while
-/// it is written, a mismatch stops the write with the slot left empty).
+/// verified before the slot is touched), or an http:// URL (read once, streamed in manifest
+/// order: each payload is checked while it is written, and a mismatch stops the write with
+/// the slot left empty; a second pass would cost a second download).
 enum BundleSource {
     /// The reader and whether it is a stream read once.
     static func open(_ source: String) throws -> (UpdateBundle.Reader, streamed: Bool) {
         if source.hasPrefix("http://") || source.hasPrefix("https://") {
-            throw SwitchError.refused("\(source): reading a bundle over HTTP is not built yet")
+            return (try UpdateBundle.Reader(input: try HTTPBundleInput(url: source), sequential: true), true)
         }
         return (try UpdateBundle.Reader(path: source), false)
     }

@@ -94,6 +94,12 @@ final class GuestConsole: Sendable {
 
     var isRunning: Bool { process.isRunning }
 
+    /// Bytes of console output so far: an offset for `wait(for:after:)` and `text(after:)`.
+    var offset: Int { transcript.count }
+
+    /// What the guest printed after `offset` (CR removed).
+    func text(after offset: Int) -> String { transcript.text(from: offset).replacingOccurrences(of: "\r", with: "") }
+
     /// Everything the guest printed so far (CR removed).
     var text: String { transcript.text(from: 0).replacingOccurrences(of: "\r", with: "") }
 
@@ -138,9 +144,9 @@ final class GuestConsole: Sendable {
     /// echo, no prompt, no colours, no pager, no kernel messages on the console, wide lines.
     /// Retypes its first command until it answers, since login may flush what was typed while
     /// it set the terminal up. Returns the seconds from QEMU's start to a working shell.
-    func loginShell(timeout: Duration) async throws -> Double {
+    func loginShell(timeout: Duration, after offset: Int = 0) async throws -> Double {
         let deadline = ContinuousClock.now + timeout
-        try await wait(for: "(automatic login)", timeout: timeout)
+        try await wait(for: "(automatic login)", timeout: timeout, after: offset)
         let setup = "stty -echo cols 512; export PS1= PS2= PROMPT_COMMAND= TERM=dumb PAGER=cat SYSTEMD_PAGER= SYSTEMD_COLORS=0 COLUMNS=512; dmesg -n 1 2>/dev/null"
         while ContinuousClock.now < deadline {
             let id = counter.withLock { value in value += 1; return value }
