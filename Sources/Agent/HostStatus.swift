@@ -79,6 +79,9 @@ extension HostStatus {
             for step in journal.steps {
                 lines.append("  \(step.phase.rawValue) \(Self.describe(step.outcome)) at \(SwitchJournal.format(step.at.seconds))")
             }
+            if let blackout = journal.blackout {
+                lines.append("  blackout \(SwitchJournal.format(blackout)) s (from the \(journal.method.rawValue) to the agent's start on the new slot)")
+            }
         } else {
             lines.append("last switch: none")
         }

@@ -2,6 +2,7 @@ import Agent
 import Bundle
 import ByteCodec
 import Glibc
+import SlotInstall
 import SystemIO
 
 /// `hostimg-agent switch SOURCE [options]` (also `hostimg switch` on a host): the command
@@ -72,6 +73,10 @@ public enum SwitchCommand {
             } else {
                 finish(json: parsed.json, result: "refused", message: "\(error)", phase: "check")
             }
+            return 1
+        } catch let error as InstallError {
+            // Raised by the check (`refused`, which says nothing was written).
+            finish(json: parsed.json, result: "refused", message: "\(error)", phase: "check")
             return 1
         } catch {
             finish(json: parsed.json, result: "refused", message: "refused (nothing was written): \(error)", phase: "check")

@@ -21,6 +21,29 @@ struct SwitchVariants {
     var flipped: String
     var foreign: String
 
+    /// Version 1 and a version 2 (`v2Extra` after the version), signed alike; `prepare`
+    /// changes the project copy first. The flipped copy of version 2's bundle as the third.
+    static func pair(in scratch: ScratchDirectory, base: String, lock: String, v2Extra: String = "",
+                     prepare: (String) throws -> Void = { _ in }) async throws -> (v1: Build, v2: Build, flipped: String) {
+        let project = try copyProject(in: scratch)
+        try prepare(project)
+        _ = try BootEndToEndTests.developmentSigning(in: scratch, commonName: "hostimg development key (switch)")
+        let key = (scratch.path("key.pem"), scratch.path("cert.pem"))
+        let v1 = try await variant(project, scratch, "v1", base: base, lock: lock, extra: "", key: key)
+        let v2 = try await variant(project, scratch, "v2", base: base, lock: lock, extra: "image:\n  version: 0.2.0\n" + v2Extra, key: key)
+        return (v1, v2, try flippedCopy(of: v2.bundle, in: scratch))
+    }
+
+    /// A copy of `bundle` with one byte flipped in the middle (inside the root payload).
+    static func flippedCopy(of bundle: String, in scratch: ScratchDirectory) throws -> String {
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: bundle))
+        bytes[bytes.count / 2] ^= 0x01
+        let flipped = scratch.path("flipped.bundle")
+        try bytes.write(to: URL(fileURLWithPath: flipped))
+        try pad(flipped)
+        return flipped
+    }
+
     static func build(in scratch: ScratchDirectory, base: String = "qemu-dev.yaml", lock: String = "qemu-dev.lock") async throws -> SwitchVariants {
         let project = try copyProject(in: scratch)
         try "#!/bin/sh\necho 'version 3 is unhealthy on purpose (test)'\nexit 1\n"
@@ -36,12 +59,7 @@ struct SwitchVariants {
         _ = try BootEndToEndTests.developmentSigning(in: other, commonName: "another key")
         let foreign = try await variant(project, scratch, "foreign", base: base, lock: lock, extra: "image:\n  version: 0.2.0\n",
                                         key: (other.path("key.pem"), other.path("cert.pem")))
-        var bytes = try Data(contentsOf: URL(fileURLWithPath: v2.bundle))
-        bytes[bytes.count / 2] ^= 0x01
-        let flipped = scratch.path("flipped.bundle")
-        try bytes.write(to: URL(fileURLWithPath: flipped))
-        try pad(flipped)
-        return SwitchVariants(v1: v1, v2: v2, v3: v3, flipped: flipped, foreign: foreign.bundleDisk)
+        return SwitchVariants(v1: v1, v2: v2, v3: v3, flipped: try flippedCopy(of: v2.bundle, in: scratch), foreign: foreign.bundleDisk)
     }
 
     static func copyProject(in scratch: ScratchDirectory) throws -> String {
