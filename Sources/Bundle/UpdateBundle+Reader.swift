@@ -37,7 +37,8 @@ extension UpdateBundle {
         public let path: String
         private let input: any Input
         private let fileSize: UInt64
-        /// Payloads stream in manifest order only, the end is checked after the last one.
+        /// Payloads stream forward in manifest order (a payload may be skipped, none read
+        /// twice); the end is checked after the last one.
         public let isSequential: Bool
         public let manifest: Manifest
         /// The exact bytes of manifest.json (what the signature covers).
@@ -171,13 +172,13 @@ extension UpdateBundle {
             guard let index = manifest.payloads.firstIndex(where: { $0.role == role }) else {
                 throw BundleError.unknownRole(role, known: manifest.payloads.map(\.role))
             }
-            if isSequential, index != nextSequential {
-                let expected = nextSequential < manifest.payloads.count
-                    ? "payload \(manifest.payloads[nextSequential].role) is next" : "every payload was streamed already"
+            // Forward only: a payload may be skipped (a host install has no use for the bare
+            // kernel or initrd beside the UKI), never read again.
+            if isSequential, index < nextSequential {
                 throw BundleError.invalidArgument(
                     "\(path) is read sequentially: payloads stream once each, in manifest order "
                         + "(\(manifest.payloads.map(\.role.rawValue).joined(separator: ", "))); "
-                        + "payload \(role) was asked for, but \(expected)")
+                        + "payload \(role) was asked for after a later one")
             }
             let info = manifest.payloads[index]
             let member = try locate(index)

@@ -25,7 +25,7 @@ extension HostSwitch {
             try journal.save(options.journalPath)
             return entriesDirectory + "/" + entry
         } catch {
-            let reason = "\(error)"
+            let reason = (error as? InstallError)?.reason ?? "\(error)"
             // The slot may be labelled by now (a failed UKI write): empty it again.
             let cleanup = (try? emptier.empty(slot: checked.plan.slotIndex, runningRootHash: checked.running)) != nil
             journal.fail(.install, reason: reason, at: host.moment())

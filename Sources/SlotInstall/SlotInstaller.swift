@@ -149,4 +149,11 @@ public enum InstallError: Error, Sendable, CustomStringConvertible {
         case let .failed(reason): return "install failed: \(reason); the slot being written is left empty, the other slot untouched"
         }
     }
+
+    /// What went wrong, without the words around it.
+    public var reason: String {
+        switch self {
+        case let .refused(reason), let .failed(reason): return reason
+        }
+    }
 }

@@ -16,7 +16,7 @@ enum Firmware {
     /// q35 with qemu-dev's devices (`q35Devices`), OVMF from flash, `disk` writable (the ESP's
     /// renames must persist across boots). No `-kernel`: firmware boots the disk.
     static func arguments(disk: String, variables: String, secureBoot: Bool = false, resets: Bool = false,
-                          managementForward: String? = nil) -> [String] {
+                          reachLoopback: Bool = false) -> [String] {
         let machine = secureBoot ? "q35,smm=on" : "q35"
         var arguments = ["-accel", "tcg", "-machine", machine, "-cpu", "max", "-smp", "2", "-m", "1536"]
         // A reset (a watchdog's) restarts the firmware; otherwise QEMU exits on one.
@@ -27,7 +27,7 @@ enum Firmware {
             "-drive", "if=pflash,format=raw,unit=1,file=\(variables)",
         ]
         // DMA remapping without interrupt remapping, as before the tuning tests needed it.
-        return arguments + q35Devices(disk: disk, managementForward: managementForward)
+        return arguments + q35Devices(disk: disk, reachLoopback: reachLoopback)
     }
 
     /// The PCI devices of hardware/qemu-q35.yaml, which qemu-dev's tuning names: an Intel
@@ -37,13 +37,15 @@ enum Firmware {
     /// effect, and the health gate rightly refuses to bless it. Both NICs are QEMU user
     /// networks with `restrict=on`: nothing leaves the test machine. `interruptRemapping`:
     /// vfio_iommu_type1 refuses a group without it (DPDK needs it; binding does not).
-    /// `managementForward` ("tcp:10.0.2.100:8080-tcp:127.0.0.1:PORT") lets the guest reach
-    /// one port on the test machine's loopback through the restricted management network.
+    /// `reachLoopback`: the management network unrestricted, so the guest reaches the test
+    /// machine's loopback as 10.0.2.2 (a server the test runs there; the guest sends nothing
+    /// else). A guestfwd to one port would not do: QEMU connects its chardev once and every
+    /// guest connection shares that one stream.
     static func q35Devices(disk: String, format: String = "raw", snapshot: Bool = false,
-                           interruptRemapping: Bool = false, managementForward: String? = nil) -> [String] {
+                           interruptRemapping: Bool = false, reachLoopback: Bool = false) -> [String] {
         [
             "-device", "intel-iommu,intremap=\(interruptRemapping ? "on" : "off")",
-            "-netdev", "user,id=mgmt,restrict=on" + (managementForward.map { ",guestfwd=\($0)" } ?? ""),
+            "-netdev", "user,id=mgmt,restrict=\(reachLoopback ? "off" : "on")",
             "-device", "virtio-net-pci,netdev=mgmt,addr=02.0",
             "-netdev", "user,id=dataplane,restrict=on", "-device", "e1000e,netdev=dataplane,addr=03.0",
             "-drive", "file=\(disk),if=none,id=disk0,format=\(format)" + (snapshot ? ",snapshot=on" : ""),

@@ -12,7 +12,6 @@ import TestSupport
        .enabled(if: Firmware.isInstalled, "OVMF is not installed (apt-get install ovmf)"))
 struct SwitchSourcesEndToEndTests {
     static let timeout = FirmwareBootEndToEndTests.bootTimeout
-    static let bundleURL = "http://10.0.2.100:8080/range/"
 
     @Test("over HTTP: a payload mismatch stops the write with the slot empty and slot A untouched; the good bundle switches by kexec")
     func overHTTP() async throws {
@@ -28,22 +27,22 @@ struct SwitchSourcesEndToEndTests {
         try Firmware.copyDisk(builds.v1.image, to: disk)
         try Firmware.freshVariables(at: scratch.path("vars.fd"))
         let console = try GuestConsole(
-            arguments: Firmware.arguments(disk: disk, variables: scratch.path("vars.fd"),
-                                          managementForward: "tcp:10.0.2.100:8080-tcp:127.0.0.1:\(server.port)"),
+            arguments: Firmware.arguments(disk: disk, variables: scratch.path("vars.fd"), reachLoopback: true),
             logPath: scratch.path("http.log"))
         _ = try await console.loginShell(timeout: Self.timeout)
         _ = try await console.run("systemctl is-system-running --wait", timeout: .seconds(600))
         let network = try await console.run("ip link set enp0s2 up && ip address add 10.0.2.15/24 dev enp0s2")
         #expect(network.status == 0, "\(network.output)")
         let entries = try await console.run("ls /efi/EFI/Linux; sha256sum /efi/EFI/Linux/*").output
+        let url = "http://10.0.2.2:\(server.port)/range/"
 
-        let mismatch = try await console.run("hostimg switch \(Self.bundleURL)flipped.bundle", timeout: .seconds(900))
+        let mismatch = try await console.run("hostimg switch \(url)flipped.bundle", timeout: .seconds(900))
         #expect(mismatch.status == 1 && mismatch.output.contains("root"), "\(mismatch.output)")
         var status = try await SwitchStatus.read(console)
         #expect(status.slot("B")?.label == "_empty" && status.running == "A" && status.slot("A")?.boot == "good", "\(status.raw)")
         #expect(try await console.run("ls /efi/EFI/Linux; sha256sum /efi/EFI/Linux/*").output == entries, "the ESP changed")
 
-        try await SwitchEndToEndTests.switchAndWait(console, "hostimg switch \(Self.bundleURL)v2.bundle", landing: builds.v2.rootHash)
+        try await SwitchEndToEndTests.switchAndWait(console, "hostimg switch \(url)v2.bundle", landing: builds.v2.rootHash)
         status = try await SwitchStatus.read(console)
         #expect(status.running == "B" && status.slot("B")?.boot == "good" && status.result == "switched", "\(status.raw)")
         try await console.powerOff()
@@ -99,7 +98,14 @@ final class LoopbackServer {
         process.standardInput = input
         process.standardOutput = output
         try process.run()
-        let line = String(decoding: output.fileHandleForReading.readData(ofLength: 64), as: UTF8.self)
+        // One line, "PORT IPV6"; availableData returns what is there (readData(ofLength:)
+        // would wait for all 64 bytes of a server that keeps running).
+        var line = ""
+        while !line.contains("\n") {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            line += String(decoding: chunk, as: UTF8.self)
+        }
         guard let port = line.split(separator: " ").first.flatMap({ Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }) else {
             process.terminate()
             throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "server.py printed no port: '\(line)'"])
