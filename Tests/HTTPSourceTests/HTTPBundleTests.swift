@@ -10,8 +10,8 @@ import TestSupport
     private static let identity = Result { try DevelopmentIdentity.generate(commonName: "http bundle test", validityDays: 30, keyType: .ecP256) }
 
     /// A signed bundle with three payloads, in the server's directory as `name`; returns the
-    /// payloads by role and the certificate that verifies it.
-    private func bundle(on server: TestServer, as name: String) throws -> ([UpdateBundle.PayloadRole: [UInt8]], Certificate) {
+    /// payloads by role and the certificate that verifies it. HTTPSTests reuses it.
+    func bundle(on server: TestServer, as name: String) throws -> ([UpdateBundle.PayloadRole: [UInt8]], Certificate) {
         let identity = try Self.identity.get()
         let payloads: [(UpdateBundle.PayloadRole, [UInt8])] = [
             ("root", pattern(1_200_000, seed: 1) + [UInt8](repeating: 7, count: 800_000)),
