@@ -61,7 +61,7 @@ let package = Package(
         .target(name: "Archive", dependencies: ["CArchive"]),
         .target(name: "Zstd", dependencies: ["CZstd"]),
         .target(name: "Crypto", dependencies: ["COpenSSL", "ByteCodec", "SystemIO"]),
-        .target(name: "TLS", dependencies: ["CSSL", "SystemIO"]),
+        .target(name: "TLS", dependencies: ["CSSL", "Crypto", "SystemIO"]),
         .target(name: "KernelModules", dependencies: ["CKmod"]),
         .target(name: "EditDistance"),
         // The system layer: every file, block-device and kernel call of the package goes through

@@ -1,4 +1,5 @@
 internal import CSSL
+import Crypto
 import SystemIO
 
 extension TLS {
@@ -24,7 +25,7 @@ extension TLS {
         public init(context: Context, socket: SystemIO.Socket, host: String) throws(TLSError) {
             ERR_clear_error()
             guard let method = SocketLink.method, let handle = SSL_new(context.handle) else {
-                throw .setup(operation: "create a TLS session", reasons: drainErrors())
+                throw .setup(operation: "create a TLS session", reasons: drainOpenSSLErrors())
             }
             self.handle = handle
             self.context = context
@@ -32,7 +33,7 @@ extension TLS {
             self.socket = socket
             link = SocketLink(socket)
             // Past here `deinit` runs on a throw and frees the SSL (and the BIO it owns).
-            guard let bio = BIO_new(method) else { throw .setup(operation: "create the socket BIO", reasons: drainErrors()) }
+            guard let bio = BIO_new(method) else { throw .setup(operation: "create the socket BIO", reasons: drainOpenSSLErrors()) }
             BIO_set_data(bio, Unmanaged.passUnretained(link).toOpaque())
             BIO_set_init(bio, 1)
             SSL_set_bio(handle, bio, bio)
@@ -60,7 +61,7 @@ extension TLS {
                 if let failure = link.takeFailure() { throw .transport(failure) }
                 retries += 1
                 guard (code == SSL_ERROR_WANT_READ || code == SSL_ERROR_WANT_WRITE) && retries < Self.retryLimit else {
-                    throw .stream(operation: "send \(bytes.count) bytes", reasons: drainErrors())
+                    throw .stream(operation: "send \(bytes.count) bytes", reasons: drainOpenSSLErrors())
                 }
             }
         }
@@ -87,7 +88,7 @@ extension TLS {
                     closedWithoutNotify = true
                     return 0
                 }
-                throw .stream(operation: "receive", reasons: drainErrors())
+                throw .stream(operation: "receive", reasons: drainOpenSSLErrors())
             }
             throw .stream(operation: "receive", reasons: ["libssl asked to retry \(Self.retryLimit) times"])
         }
@@ -99,12 +100,12 @@ extension TLS {
             if isAddress {
                 // RFC 6066 section 3: no IP literal in SNI.
                 guard let parameters = SSL_get0_param(handle), X509_VERIFY_PARAM_set1_ip_asc(parameters, host) == 1 else {
-                    throw .setup(operation: "expect the IP address \(host) in the certificate", reasons: drainErrors())
+                    throw .setup(operation: "expect the IP address \(host) in the certificate", reasons: drainOpenSSLErrors())
                 }
                 return
             }
             guard hostimg_ssl_set_server_name(handle, host) == 1, SSL_set1_host(handle, host) == 1 else {
-                throw .setup(operation: "expect the host name \(host) in the certificate", reasons: drainErrors())
+                throw .setup(operation: "expect the host name \(host) in the certificate", reasons: drainOpenSSLErrors())
             }
             SSL_set_hostflags(handle, UInt32(X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS))
         }
@@ -130,7 +131,7 @@ extension TLS {
                 }
                 if let failure = link.takeFailure() { throw .transport(failure) }
                 if code == SSL_ERROR_WANT_READ || code == SSL_ERROR_WANT_WRITE { continue }
-                var reasons = drainErrors()
+                var reasons = drainOpenSSLErrors()
                 if reasons.isEmpty && code == SSL_ERROR_SYSCALL { reasons = ["the server closed the connection"] }
                 throw .handshake(host: host, reasons: reasons)
             }

@@ -1,8 +1,10 @@
 internal import CSSL
+import Crypto
 import SystemIO
 
 /// TLS client sessions over a connected `SystemIO.Socket`, through OpenSSL's libssl: the one
-/// Swift module over it (`CSSL`), exposing no C types. Only the agent's closure links it
+/// Swift module over it (`CSSL`), exposing no C types; its error text comes from
+/// `Crypto`'s one helper over the shared libcrypto error queue. Only the agent's closure links it
 /// (through `HTTPSource`); the statically linked init does not.
 ///
 /// ```
@@ -48,12 +50,12 @@ public enum TLS {
         public init(authorities: Authorities = .system) throws(TLSError) {
             ERR_clear_error()
             guard let method = TLS_client_method(), let handle = SSL_CTX_new(method) else {
-                throw .setup(operation: "create a TLS client context", reasons: drainErrors())
+                throw .setup(operation: "create a TLS client context", reasons: drainOpenSSLErrors())
             }
             self.handle = handle
             self.authorities = authorities
             guard hostimg_ssl_ctx_set_min_tls12(handle) == 1 else {
-                throw .setup(operation: "require TLS 1.2 or later", reasons: drainErrors())
+                throw .setup(operation: "require TLS 1.2 or later", reasons: drainOpenSSLErrors())
             }
             SSL_CTX_set_verify(handle, SSL_VERIFY_PEER, nil)
             try load(authorities)
@@ -65,32 +67,17 @@ public enum TLS {
             switch authorities {
             case .file(let path):
                 guard SSL_CTX_load_verify_locations(handle, path, nil) == 1 else {
-                    throw .authorities(path: path, reasons: drainErrors())
+                    throw .authorities(path: path, reasons: drainOpenSSLErrors())
                 }
             case .system where SystemIO.exists(TLS.systemBundle):
                 guard SSL_CTX_load_verify_locations(handle, TLS.systemBundle, nil) == 1 else {
-                    throw .authorities(path: TLS.systemBundle, reasons: drainErrors())
+                    throw .authorities(path: TLS.systemBundle, reasons: drainOpenSSLErrors())
                 }
             case .system:
                 guard SSL_CTX_set_default_verify_paths(handle) == 1 else {
-                    throw .authorities(path: "OpenSSL's default locations", reasons: drainErrors())
+                    throw .authorities(path: "OpenSSL's default locations", reasons: drainOpenSSLErrors())
                 }
             }
         }
     }
-}
-
-// MARK: - The one place where OpenSSL's error queue becomes text
-
-/// Drain this thread's OpenSSL error queue into readable lines, oldest first.
-func drainErrors() -> [String] {
-    var lines: [String] = []
-    var buffer = [CChar](repeating: 0, count: 256)
-    while true {
-        let code = ERR_get_error()
-        if code == 0 { break }
-        ERR_error_string_n(code, &buffer, buffer.count)
-        lines.append(String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
-    }
-    return lines
 }

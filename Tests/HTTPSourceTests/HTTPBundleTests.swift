@@ -35,6 +35,18 @@ import TestSupport
         let server = try TestServer()
         let (payloads, certificate) = try bundle(on: server, as: "update.bundle")
         let input = try HTTPBundleInput(url: server.url("\(mode)/update.bundle"))
+        let reader = try streamAndCheck(input, payloads: payloads, certificate: certificate)
+        #expect(input.requestCount == 1, "a sequential reader reads forward only")
+        // Out of order is refused in a sequential reader.
+        #expect(throws: BundleError.self) { try reader.streamPayload(role: "root") { _ in } }
+    }
+
+    /// Reads `input` as the agent does: the signature, every payload in order (each compared
+    /// with what was written), the archive's end. HTTPSTests reuses it.
+    @discardableResult
+    func streamAndCheck(
+        _ input: HTTPBundleInput, payloads: [UpdateBundle.PayloadRole: [UInt8]], certificate: Certificate
+    ) throws -> UpdateBundle.Reader {
         let reader = try UpdateBundle.Reader(input: input, sequential: true)
         try reader.verifySignature(trusting: certificate)
         for info in reader.manifest.payloads {
@@ -44,9 +56,7 @@ import TestSupport
             #expect(received == payloads[info.role], "\(info.role)")
         }
         try reader.checkEnd()
-        #expect(input.requestCount == 1, "a sequential reader reads forward only")
-        // Out of order is refused in a sequential reader.
-        #expect(throws: BundleError.self) { try reader.streamPayload(role: "root") { _ in } }
+        return reader
     }
 
     @Test(loopbackPython) func aFlippedPayloadByteNamesTheRole() throws {

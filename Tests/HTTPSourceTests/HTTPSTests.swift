@@ -1,5 +1,3 @@
-import Bundle
-import Crypto
 import Foundation
 import HTTPSource
 import SystemIO
@@ -26,18 +24,11 @@ import Testing
     func streamsASignedBundleWithTheCAGiven(mode: String) throws {
         let fixture = try TLSFixture()
         let server = try TestServer(tls: try fixture.loopbackServer())
-        let (payloads, certificate) = try HTTPBundleTests().bundle(on: server, as: "update.bundle")
+        let helpers = HTTPBundleTests()
+        let (payloads, certificate) = try helpers.bundle(on: server, as: "update.bundle")
         let input = try HTTPBundleInput(url: server.url("\(mode)/update.bundle"), client: HTTP.Client(caFile: fixture.caFile))
         #expect(input.url.scheme == .https)
-        let reader = try UpdateBundle.Reader(input: input, sequential: true)
-        try reader.verifySignature(trusting: certificate)
-        for info in reader.manifest.payloads {
-            var received: [UInt8] = []
-            try reader.streamPayload(role: info.role) { received.append(contentsOf: $0) }
-            #expect(try SHA256.hexDigest(received) == info.sha256, "\(info.role)")
-            #expect(received == payloads[info.role], "\(info.role)")
-        }
-        try reader.checkEnd()
+        try helpers.streamAndCheck(input, payloads: payloads, certificate: certificate)
         #expect(input.requestCount == 1)
     }
 
