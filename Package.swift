@@ -54,10 +54,14 @@ let package = Package(
         .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // libssl (TLS) apart from libcrypto: only the agent's closure links it, through TLS and
+        // HTTPSource, never the statically linked init (which links Crypto).
+        .systemLibrary(name: "CSSL", pkgConfig: "libssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CKmod", pkgConfig: "libkmod", providers: [.apt(["libkmod-dev"])]),
         .target(name: "Archive", dependencies: ["CArchive"]),
         .target(name: "Zstd", dependencies: ["CZstd"]),
         .target(name: "Crypto", dependencies: ["COpenSSL", "ByteCodec", "SystemIO"]),
+        .target(name: "TLS", dependencies: ["CSSL", "Crypto", "SystemIO"]),
         .target(name: "KernelModules", dependencies: ["CKmod"]),
         .target(name: "EditDistance"),
         // The system layer: every file, block-device and kernel call of the package goes through
@@ -92,8 +96,8 @@ let package = Package(
         .target(name: "FAT", dependencies: ["SystemIO", "ByteCodec"]),
         .target(name: "Bundle", dependencies: ["Crypto", "Zstd", "SystemIO", "ByteCodec"]),
         // An HTTP/1.1 client over SystemIO's sockets and the bundle input it serves: the agent
-        // streams `hostimg switch http://...` without a local copy. Foundation-free.
-        .target(name: "HTTPSource", dependencies: ["SystemIO", "Bundle"]),
+        // streams `hostimg switch http(s)://...` without a local copy. Foundation-free.
+        .target(name: "HTTPSource", dependencies: ["SystemIO", "Bundle", "TLS"]),
         // PE/COFF: the unified kernel image (systemd-stub + sections) and its Authenticode signature.
         .target(name: "PE", dependencies: ["Crypto", "ByteCodec"]),
 
@@ -167,7 +171,7 @@ let package = Package(
         .testTarget(name: "HostImgInitTests", dependencies: ["HostImgInit", "Slots", "GPT", "DMVerity", "Crypto", "ByteCodec", "SystemIO", "TestSupport"]),
         .testTarget(name: "BundleTests", dependencies: ["Bundle", "Crypto", "Zstd", "Archive", "TestSupport"]),
         // The HTTP client and the bundle input against loopback servers (Python scripts).
-        .testTarget(name: "HTTPSourceTests", dependencies: ["HTTPSource", "Bundle", "Crypto", "SystemIO", "TestSupport"], exclude: ["server.py"]),
+        .testTarget(name: "HTTPSourceTests", dependencies: ["HTTPSource", "Bundle", "Crypto", "SystemIO", "TLS", "TestSupport"], exclude: ["server.py"]),
         .testTarget(name: "PETests", dependencies: ["PE", "Crypto", "ByteCodec", "TestSupport"]),
         // The image stage end to end on a synthetic tree: upstream tools check every part.
         .testTarget(name: "ImageTests", dependencies: ["BuildPipeline", "Manifests", "Slots", "Crypto", "PE", "FileTree", "ContentStore", "GPT", "ELF", "EROFS", "ByteCodec", "Bundle", "SystemIO", "TestSupport"]),

@@ -66,8 +66,9 @@ public enum CryptoError: Error, CustomStringConvertible, Equatable, Sendable {
 
 // MARK: - The one place where OpenSSL results become Swift errors
 
-/// Drain this thread's OpenSSL error queue into readable lines, oldest first.
-func drainOpenSSLErrors() -> [String] {
+/// Drain this thread's OpenSSL error queue into readable lines, oldest first. Public for
+/// `TLS`, whose libssl shares libcrypto's queue: one helper turns it into text.
+public func drainOpenSSLErrors() -> [String] {
     var lines: [String] = []
     var buffer = [CChar](repeating: 0, count: 256)
     while true {

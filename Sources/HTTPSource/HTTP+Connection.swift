@@ -1,29 +1,75 @@
 import SystemIO
+import TLS
 
 extension HTTP {
-    /// One TCP connection's receiving side, buffered: lines for the head and chunk sizes,
-    /// raw reads for the body. Every bound is checked before the buffer grows, so a hostile
-    /// server cannot make it allocate more than `capacity` bytes.
+    /// One TCP connection (TLS over it for https), its receiving side buffered: lines for the
+    /// head and chunk sizes, raw reads for the body. Every bound is checked before the buffer
+    /// grows, so a hostile server cannot make it allocate more than `capacity` bytes.
     final class Connection {
         let socket: SystemIO.Socket
+        /// For https: the session over `socket`, its handshake done and the server verified.
+        let session: TLS.Session?
         let url: URL
         static let capacity = 64 << 10
         private var buffer = [UInt8](repeating: 0, count: capacity)
         private var start = 0
         private var end = 0
 
-        init(url: URL, timeout: Duration) throws(HTTPError) {
+        /// Connects to `url`'s host; for https, `tls` is the context its server is verified in.
+        init(url: URL, timeout: Duration, tls: TLS.Context?) throws(HTTPError) {
             self.url = url
             do {
                 socket = try SystemIO.Socket.connect(host: url.host, port: url.port, timeout: timeout)
             } catch {
                 throw .connection(url: url.description, error)
             }
+            guard let tls else {
+                session = nil
+                return
+            }
+            do {
+                session = try TLS.Session(context: tls, socket: socket, host: url.host)
+            } catch {
+                throw Self.error(error, url: url)
+            }
+        }
+
+        /// The peer ended TLS without close_notify: a body that ends at the close may be cut.
+        var closedWithoutNotify: Bool { session?.closedWithoutNotify ?? false }
+
+        /// A socket error under TLS reads as one without it (a timeout is a timeout).
+        static func error(_ error: TLSError, url: URL) -> HTTPError {
+            if case .transport(let cause) = error { return .connection(url: url.description, cause) }
+            return .tls(url: url.description, error)
         }
 
         func send(_ text: String) throws(HTTPError) {
+            if let session {
+                do {
+                    try session.write(Array(text.utf8))
+                } catch {
+                    throw Self.error(error, url: url)
+                }
+                return
+            }
             do {
                 try socket.send(Array(text.utf8))
+            } catch {
+                throw .connection(url: url.description, error)
+            }
+        }
+
+        /// One receive from the socket, or one TLS read over it.
+        private func receive(into destination: UnsafeMutableRawBufferPointer) throws(HTTPError) -> Int {
+            if let session {
+                do {
+                    return try session.read(into: destination)
+                } catch {
+                    throw Self.error(error, url: url)
+                }
+            }
+            do {
+                return try socket.receive(into: destination)
             } catch {
                 throw .connection(url: url.description, error)
             }
@@ -38,13 +84,9 @@ extension HTTP {
             }
             guard end < buffer.count else { return true }
             let received = buffer.withUnsafeMutableBytes { raw in
-                Result { () throws(SystemIOError) in try socket.receive(into: UnsafeMutableRawBufferPointer(rebasing: raw[end...])) }
+                Result { () throws(HTTPError) in try receive(into: UnsafeMutableRawBufferPointer(rebasing: raw[end...])) }
             }
-            let count: Int
-            switch received {
-            case .success(let value): count = value
-            case .failure(let error): throw .connection(url: url.description, error)
-            }
+            let count = try received.get()
             end += count
             return count > 0
         }
@@ -84,11 +126,7 @@ extension HTTP {
                 start += count
                 return count
             }
-            do {
-                return try socket.receive(into: destination)
-            } catch {
-                throw .connection(url: url.description, error)
-            }
+            return try receive(into: destination)
         }
     }
 }

@@ -4,7 +4,9 @@ extension HTTP {
     /// The body ends where RFC 9112 section 6.3 says: chunked transfer coding (Transfer-Encoding
     /// wins over Content-Length), else Content-Length, else the connection's close. A
     /// connection that closes before a chunked body's last chunk or before Content-Length
-    /// bytes is `HTTPError.closedEarly`, never a short body taken for a whole one.
+    /// bytes is `HTTPError.closedEarly`, never a short body taken for a whole one; so is a
+    /// TLS connection that ends a body without a length and without close_notify. A close
+    /// without close_notify after a body with a length is fine: the length says it is whole.
     public final class Response {
         /// The URL that answered (after redirects).
         public let url: URL
@@ -74,6 +76,11 @@ extension HTTP {
                     return 0
                 case .untilClose:
                     let count = try connection.read(into: buffer)
+                    if count == 0 && connection.closedWithoutNotify {
+                        // Over TLS only close_notify tells the body's end from a cut (RFC 8446
+                        // section 6.1): a body framed by the close needs it.
+                        throw .closedEarly(url: url.description, received: received, expected: "the TLS close_notify that ends a body without a length")
+                    }
                     if count == 0 { framing = .finished }
                     received += UInt64(count)
                     return count

@@ -1,9 +1,18 @@
 extension HTTP {
-    /// An `http://host[:port]/path` URL: a name, an IPv4 literal or a bracketed IPv6 literal
-    /// (`http://[::1]:8080/b`), the default port 80, the path with its query (the fragment is
-    /// dropped, as a browser does). User information (`user@`) is refused: credentials in a
-    /// URL would end up in logs.
+    /// An `http://` or `https://host[:port]/path` URL: a name, an IPv4 literal or a bracketed
+    /// IPv6 literal (`http://[::1]:8080/b`), the scheme's default port (80, 443), the path with
+    /// its query (the fragment is dropped, as a browser does). User information (`user@`) is
+    /// refused: credentials in a URL would end up in logs.
     public struct URL: Hashable, Sendable, CustomStringConvertible {
+        public enum Scheme: String, Hashable, Sendable {
+            case http
+            /// TLS (`TLS.Session`), the server's certificate verified.
+            case https
+
+            public var defaultPort: UInt16 { self == .https ? 443 : 80 }
+        }
+
+        public var scheme: Scheme
         public var host: String
         public var port: UInt16
         /// Starts with "/"; includes the query.
@@ -14,18 +23,16 @@ extension HTTP {
             guard let schemeEnd = Self.schemeEnd(in: bytes) else {
                 throw .invalidURL(text, reason: "it has no scheme (http://)")
             }
-            let scheme = String(decoding: bytes[..<schemeEnd], as: UTF8.self).lowercased()
-            guard scheme == "http" else {
-                if scheme == "https" { throw .unsupportedScheme(url: text, scheme: scheme) }
-                throw .invalidURL(text, reason: "the scheme is \"\(scheme)\"")
-            }
+            let name = String(decoding: bytes[..<schemeEnd], as: UTF8.self).lowercased()
+            guard let scheme = Scheme(rawValue: name) else { throw .unsupportedScheme(url: text, scheme: name) }
+            self.scheme = scheme
             if let bad = bytes.first(where: { $0 <= 0x20 || $0 == 0x7f }) {
                 throw .invalidURL(text, reason: "it contains the control or space character 0x\(String(bad, radix: 16))")
             }
             let rest = bytes[(schemeEnd + 3)...]
             let authorityEnd = rest.firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }
                 ?? rest.endIndex
-            (host, port) = try Self.authority(Array(rest[..<authorityEnd]), in: text)
+            (host, port) = try Self.authority(Array(rest[..<authorityEnd]), defaultPort: scheme.defaultPort, in: text)
             var pathBytes = Array(rest[authorityEnd...])
             if let fragment = pathBytes.firstIndex(of: UInt8(ascii: "#")) { pathBytes.removeSubrange(fragment...) }
             if pathBytes.first != UInt8(ascii: "/") { pathBytes.insert(UInt8(ascii: "/"), at: 0) }
@@ -33,7 +40,7 @@ extension HTTP {
         }
 
         /// HOST[:PORT] or [IPV6][:PORT].
-        private static func authority(_ bytes: [UInt8], in text: String) throws(HTTPError) -> (String, UInt16) {
+        private static func authority(_ bytes: [UInt8], defaultPort: UInt16, in text: String) throws(HTTPError) -> (String, UInt16) {
             guard !bytes.contains(UInt8(ascii: "@")) else {
                 throw .invalidURL(text, reason: "it carries user information (user@host); credentials do not belong in a URL")
             }
@@ -54,7 +61,7 @@ extension HTTP {
                 portBytes = bytes[(colon + 1)...]
             }
             guard !hostBytes.isEmpty else { throw .invalidURL(text, reason: "the host is empty") }
-            var port: UInt16 = 80
+            var port = defaultPort
             if let portBytes {
                 guard let value = UInt16(String(decoding: portBytes, as: UTF8.self)), value > 0,
                     portBytes.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
@@ -66,13 +73,14 @@ extension HTTP {
             return (String(decoding: hostBytes, as: UTF8.self), port)
         }
 
-        /// The target of a redirect: `location` absolute (`http://...`), scheme-relative
-        /// (`//host/path`), absolute-path (`/path`) or relative to this URL's directory.
+        /// The target of a redirect: `location` absolute (`http://...`, `https://...`: either
+        /// way), scheme-relative (`//host/path`, keeping this URL's scheme), absolute-path
+        /// (`/path`) or relative to this URL's directory.
         /// "." and ".." segments are removed (RFC 3986 section 5.2.4).
         public func resolving(_ location: String) throws(HTTPError) -> URL {
             let bytes = Array(location.utf8)
             if Self.schemeEnd(in: bytes) != nil { return try URL(location) }
-            if bytes.starts(with: Array("//".utf8)) { return try URL("http:" + location) }
+            if bytes.starts(with: Array("//".utf8)) { return try URL(scheme.rawValue + ":" + location) }
             var target = self
             if bytes.first == UInt8(ascii: "/") {
                 target.path = location
@@ -105,13 +113,14 @@ extension HTTP {
             return "/" + output.joined(separator: "/") + query
         }
 
-        /// The Host header's value: the port only when it is not 80, an IPv6 host bracketed.
+        /// The Host header's value: the port only when it is not the scheme's default, an IPv6
+        /// host bracketed.
         var hostHeader: String {
             let name = host.utf8.contains(UInt8(ascii: ":")) ? "[\(host)]" : host
-            return port == 80 ? name : "\(name):\(port)"
+            return port == scheme.defaultPort ? name : "\(name):\(port)"
         }
 
-        public var description: String { "http://\(hostHeader)\(path)" }
+        public var description: String { "\(scheme.rawValue)://\(hostHeader)\(path)" }
 
         /// Where "://" follows a scheme (letters, digits, "+", "-", "." from the start).
         private static func schemeEnd(in bytes: [UInt8]) -> Int? {

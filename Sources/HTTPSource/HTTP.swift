@@ -1,10 +1,12 @@
 import SystemIO
+import TLS
 
-/// A small HTTP/1.1 client for the on-host agent: `hostimg switch http://...` streams an
-/// update bundle without a local copy (`HTTPBundleInput`).
+/// A small HTTP/1.1 client for the on-host agent: `hostimg switch http://...` or `https://...`
+/// streams an update bundle without a local copy (`HTTPBundleInput`).
 ///
-/// Foundation-free (the agent links the Swift runtime, glibc and libcrypto only); every
-/// socket call goes through `SystemIO.Socket` and so through the replaceable funnel.
+/// Foundation-free (the agent links the Swift runtime, glibc, libcrypto and libssl only);
+/// every socket call goes through `SystemIO.Socket` and so through the replaceable funnel,
+/// TLS records included (`TLS.Session` reads and writes through the socket).
 ///
 /// ```
 ///  HTTPBundleInput       UpdateBundle.Input: size from the first answer, positional reads
@@ -16,11 +18,16 @@ import SystemIO
 ///  HTTP.Response         status line and headers (bounded: 64 KiB, 8 KiB a line, 100
 ///        │               fields), then the body by Content-Length, chunked or to the close
 ///        ▼
-///  HTTP.Connection       a 64 KiB receive buffer over `SystemIO.Socket`
+///  HTTP.Connection       a 64 KiB receive buffer over `SystemIO.Socket`, or over a
+///                        `TLS.Session` on it for https (TLS 1.2+, SNI, the chain and
+///                        the host name verified; never unverified)
 /// ```
 ///
-/// Only `http://` URLs: `https://` is refused with `HTTPError.unsupportedScheme` (TLS is not
-/// implemented yet). The bundle's signature, not the transport, is what a host trusts.
+/// `https://` verifies the server against the system's CA bundle, or against the one PEM
+/// file `HTTP.Client(caFile:)` names (a private CA); a failure is `HTTPError.tls` with
+/// OpenSSL's verify result ("certificate has expired", "hostname mismatch"). Redirects may
+/// cross between http and https either way. The bundle's signature, not the transport, is
+/// what a host trusts; TLS keeps the download private and its server authentic.
 public enum HTTP {
     /// Largest status line plus header block accepted.
     public static let maximumHeaderSize = 64 << 10
@@ -34,8 +41,10 @@ public enum HTTP {
 public enum HTTPError: Error, CustomStringConvertible, Equatable, Sendable {
     /// The text is not an `http://host[:port]/path` URL.
     case invalidURL(String, reason: String)
-    /// A scheme this client does not speak (`https` is not supported yet).
+    /// A scheme this client does not speak (anything but `http` and `https`).
     case unsupportedScheme(url: String, scheme: String)
+    /// TLS failed: the CA file, the handshake, the server's certificate, or a record later.
+    case tls(url: String, TLSError)
     /// A socket call failed: resolving, connecting, sending, receiving, or a timeout.
     case connection(url: String, SystemIOError)
     /// The server answered with a status the request cannot use (404, 500, 416...).
@@ -54,10 +63,12 @@ public enum HTTPError: Error, CustomStringConvertible, Equatable, Sendable {
     public var description: String {
         switch self {
         case .invalidURL(let text, let reason):
-            return "\"\(text)\" is not a usable URL: \(reason); expected http://HOST[:PORT]/PATH"
+            return "\"\(text)\" is not a usable URL: \(reason); expected http[s]://HOST[:PORT]/PATH"
         case .unsupportedScheme(let url, let scheme):
-            return "\(url): \(scheme):// is not supported yet (no TLS in this build); serve the bundle over http:// "
-                + "(the bundle's signature is what the host checks) or copy it to the host first"
+            return "\(url): \(scheme):// is not supported; serve the bundle over http:// or https:// "
+                + "or copy it to the host first"
+        case .tls(let url, let error):
+            return "\(url): \(error)"
         case .connection(let url, let error):
             return "\(url): cannot \(error.operation) (\(error.path)): \(error.reason)"
         case .status(let url, let statusLine):

@@ -80,6 +80,18 @@ import Testing
         #expect(LayerRules.documented.violations(in: yams).contains("Slots uses Yams, which only Manifests, hostimg-bench may use"))
     }
 
+    @Test("the init reaching TLS (libssl) is refused, also through another module")
+    func initReachingTLS() {
+        let graph = ModuleGraph(edges: [
+            "hostimg-init": ["HostImgInit"], "HostImgInit": ["Slots"], "Slots": ["TLS"], "TLS": ["CSSL", "SystemIO"], "CSSL": [],
+            "SystemIO": [],
+        ])
+        let violations = LayerRules.documented.violations(in: graph)
+        #expect(violations.contains("HostImgInit reaches TLS (through HostImgInit → Slots → TLS); the statically linked init must not link libssl"))
+        #expect(violations.contains { $0.hasPrefix("hostimg-init reaches CSSL") })
+        #expect(LayerRules.documented.violations(in: ModuleGraph(edges: ["HTTPSource": ["TLS"], "TLS": ["CSSL"], "CSSL": []])).isEmpty)
+    }
+
     @Test("a module in no layer, or an import the manifest does not declare, is caught")
     func unknownModulesAndUndeclaredImports() throws {
         let stray = ModuleGraph(edges: ["Stray": ["Slots"], "Slots": []])

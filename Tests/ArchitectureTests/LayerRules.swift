@@ -9,6 +9,10 @@ struct LayerRules {
     /// What no host-side closure may contain: YAML, the apt client, libarchive, libkmod and
     /// the rest of the build side.
     var hostForbidden: Set<String>
+    /// Modules linked into the statically linked init, whose closure must not reach libssl.
+    var initRoots: Set<String>
+    /// What the init's closure may not contain: the HTTP client and TLS (libssl).
+    var initForbidden: Set<String>
     /// External products and the only modules that may use them.
     var externalUsers: [String: Set<String>]
     /// Modules whose whole closure imports no Foundation: the init and the agent are linked
@@ -28,13 +32,15 @@ struct LayerRules {
             ("host side", ["HostImgInit", "Agent", "SlotInstall", "HostSwitch", "HTTPSource", "Slots", "BootEntries"]),
             ("formats", ["EROFS", "DMVerity", "GPT", "Bundle", "ELF", "PE", "FAT", "HostTuning"]),
             ("model", ["FileTree", "ContentStore", "EditDistance"]),
-            ("wrappers", ["Archive", "Zstd", "Crypto", "KernelModules"]),
+            ("wrappers", ["Archive", "Zstd", "Crypto", "TLS", "KernelModules"]),
             ("system", ["SystemIO", "ByteCodec"]),
-            ("C", ["CArchive", "CZstd", "COpenSSL", "CKmod", "CSyscalls", "CInitStartup"]),
+            ("C", ["CArchive", "CZstd", "COpenSSL", "CSSL", "CKmod", "CSyscalls", "CInitStartup"]),
         ],
         hostRoots: ["hostimg-init", "HostImgInit", "hostimg-agent", "Agent", "SlotInstall", "HostSwitch", "HTTPSource", "Slots", "BootEntries"],
         hostForbidden: ["Yams", "ArgumentParser", "Archive", "CArchive", "KernelModules", "CKmod", "Repository",
                         "Debian", "Manifests", "BuildPipeline", "RootFS", "Configure", "Prune", "Drivers", "EditDistance"],
+        initRoots: ["hostimg-init", "HostImgInit"],
+        initForbidden: ["HTTPSource", "TLS", "CSSL"],
         externalUsers: ["Yams": ["Manifests", "hostimg-bench"], "ArgumentParser": ["HostImgCLI"]],
         foundationFree: ["hostimg-init", "HostImgInit", "hostimg-agent", "Agent", "Bundle", "SlotInstall", "HostSwitch", "HTTPSource"]
     )
@@ -71,6 +77,11 @@ struct LayerRules {
             let reached = graph.closure(of: root).intersection(hostForbidden)
             for module in reached.sorted() {
                 found.append("host-side \(root) reaches \(module) (through \(graph.path(from: root, to: module).joined(separator: " → "))); host code must not link the build side")
+            }
+        }
+        for root in initRoots.sorted() where graph.edges[root] != nil {
+            for module in graph.closure(of: root).intersection(initForbidden).sorted() {
+                found.append("\(root) reaches \(module) (through \(graph.path(from: root, to: module).joined(separator: " → "))); the statically linked init must not link libssl")
             }
         }
         return found + foundationViolations(in: graph)

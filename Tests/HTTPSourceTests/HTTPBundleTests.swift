@@ -10,8 +10,8 @@ import TestSupport
     private static let identity = Result { try DevelopmentIdentity.generate(commonName: "http bundle test", validityDays: 30, keyType: .ecP256) }
 
     /// A signed bundle with three payloads, in the server's directory as `name`; returns the
-    /// payloads by role and the certificate that verifies it.
-    private func bundle(on server: TestServer, as name: String) throws -> ([UpdateBundle.PayloadRole: [UInt8]], Certificate) {
+    /// payloads by role and the certificate that verifies it. HTTPSTests reuses it.
+    func bundle(on server: TestServer, as name: String) throws -> ([UpdateBundle.PayloadRole: [UInt8]], Certificate) {
         let identity = try Self.identity.get()
         let payloads: [(UpdateBundle.PayloadRole, [UInt8])] = [
             ("root", pattern(1_200_000, seed: 1) + [UInt8](repeating: 7, count: 800_000)),
@@ -35,6 +35,18 @@ import TestSupport
         let server = try TestServer()
         let (payloads, certificate) = try bundle(on: server, as: "update.bundle")
         let input = try HTTPBundleInput(url: server.url("\(mode)/update.bundle"))
+        let reader = try streamAndCheck(input, payloads: payloads, certificate: certificate)
+        #expect(input.requestCount == 1, "a sequential reader reads forward only")
+        // Out of order is refused in a sequential reader.
+        #expect(throws: BundleError.self) { try reader.streamPayload(role: "root") { _ in } }
+    }
+
+    /// Reads `input` as the agent does: the signature, every payload in order (each compared
+    /// with what was written), the archive's end. HTTPSTests reuses it.
+    @discardableResult
+    func streamAndCheck(
+        _ input: HTTPBundleInput, payloads: [UpdateBundle.PayloadRole: [UInt8]], certificate: Certificate
+    ) throws -> UpdateBundle.Reader {
         let reader = try UpdateBundle.Reader(input: input, sequential: true)
         try reader.verifySignature(trusting: certificate)
         for info in reader.manifest.payloads {
@@ -44,9 +56,7 @@ import TestSupport
             #expect(received == payloads[info.role], "\(info.role)")
         }
         try reader.checkEnd()
-        #expect(input.requestCount == 1, "a sequential reader reads forward only")
-        // Out of order is refused in a sequential reader.
-        #expect(throws: BundleError.self) { try reader.streamPayload(role: "root") { _ in } }
+        return reader
     }
 
     @Test(loopbackPython) func aFlippedPayloadByteNamesTheRole() throws {

@@ -3,24 +3,26 @@ import Testing
 import TestSupport
 
 /// server.py on 127.0.0.1 (and ::1 when the host has IPv6) with a kernel-chosen port,
-/// serving a scratch directory; killed when released, and exiting on its own when the test
-/// process's end of its stdin closes.
+/// serving a scratch directory, over TLS when given a certificate and key; killed when
+/// released, and exiting on its own when the test process's end of its stdin closes.
 final class TestServer: @unchecked Sendable {
     let scratch: ScratchDirectory
     let process = Process()
     let lifeline = Pipe()
     let port: Int
     let hasIPv6: Bool
+    let scheme: String
 
     static var python: String? { Tools.find("python3") }
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("server.py").path
 
-    init() throws {
+    init(tls: (certificate: String, key: String)? = nil) throws {
         guard let python = Self.python else { throw ServerError("python3 is not installed") }
         scratch = try ScratchDirectory()
+        scheme = tls == nil ? "http" : "https"
         let output = Pipe()
         process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = ["-u", Self.script, scratch.url.path]
+        process.arguments = ["-u", Self.script, scratch.url.path] + (tls.map { ["--tls", $0.certificate, $0.key] } ?? [])
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         process.standardInput = lifeline
@@ -40,8 +42,8 @@ final class TestServer: @unchecked Sendable {
         hasIPv6 = fields[1] == "1"
     }
 
-    /// "http://127.0.0.1:PORT/MODE/NAME".
-    func url(_ path: String, host: String = "127.0.0.1") -> String { "http://\(host):\(port)/\(path)" }
+    /// "http://127.0.0.1:PORT/MODE/NAME" (https:// for a TLS server).
+    func url(_ path: String, host: String = "127.0.0.1") -> String { "\(scheme)://\(host):\(port)/\(path)" }
 
     func put(_ name: String, _ bytes: [UInt8]) throws {
         try Data(bytes).write(to: scratch.url.appendingPathComponent(name))

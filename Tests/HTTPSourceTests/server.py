@@ -1,9 +1,15 @@
 # A loopback HTTP server for HTTPSourceTests: serves the files of argv[1], the first path
 # segment choosing how (honouring Range or not, chunked, redirects, broken answers).
 # Prints "PORT IPV6" once it listens on 127.0.0.1 (and on ::1 with the same port when it can).
-import http.server, os, posixpath, random, socket, socketserver, sys, threading, time
+# With "--tls CERT KEY" it speaks HTTPS (TLS 1.2+) with that certificate chain and key.
+import http.server, os, posixpath, random, socket, socketserver, ssl, sys, threading, time
 
 ROOT = sys.argv[1]
+TLS = None
+if sys.argv[2:3] == ["--tls"]:
+    TLS = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    TLS.minimum_version = ssl.TLSVersion.TLSv1_2
+    TLS.load_cert_chain(sys.argv[3], sys.argv[4])
 
 
 def watch_stdin():
@@ -134,6 +140,21 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", "0")
         self.end_headers()
 
+    def mode_goto(self, target, number):
+        # /goto/HEX: a 302 to the URL whose UTF-8 is HEX (another server, another scheme).
+        self.send_response(302)
+        self.send_header("Location", bytes.fromhex(target).decode())
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def mode_until_close(self, name, number):
+        # No length: the body ends where the connection closes (never with close_notify).
+        data = self.file(name) or b""
+        self.send_response(200, "OK")
+        self.end_headers()
+        self.wfile.write(data)
+        self.close_connection = True
+
     def mode_loop(self, rest, number):
         self.send_response(302)
         self.send_header("Location", "/loop/again")
@@ -182,6 +203,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
 class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+
+    def get_request(self):
+        # The handshake happens in the handler's thread, at its first read: a client that
+        # refuses the certificate costs that thread only.
+        connection, address = super().get_request()
+        if TLS is not None:
+            connection = TLS.wrap_socket(connection, server_side=True, do_handshake_on_connect=False)
+        return connection, address
+
+    def handle_error(self, request, client_address):
+        pass  # refused handshakes are what some tests are about
 
 
 class Server6(Server):
