@@ -32,7 +32,7 @@ extension HostImg {
                 """
         )
 
-        @Argument(help: ArgumentHelp("The signed update bundle to install.", valueName: "bundle"), completion: .file())
+        @Argument(help: ArgumentHelp("The signed update bundle: a file, a block device, or (on a host) an http:// or https:// URL.", valueName: "bundle"), completion: .file())
         var bundle: String
 
         @OptionGroup(title: "Trust")
@@ -60,6 +60,9 @@ extension HostImg {
         @Flag(help: "On a host: one JSON object on stdout at the end (result, phase, message).")
         var json = false
 
+        @Option(help: ArgumentHelp("On a host, for an https:// bundle: the CA certificates (PEM) the server must chain to.", valueName: "file"))
+        var ca: String?
+
         @Option(help: ArgumentHelp("On a host: seconds before the armed watchdog resets a hung new kernel.", valueName: "seconds"))
         var watchdogTimeout: Int32 = 600
 
@@ -79,6 +82,7 @@ extension HostImg {
             if noReboot { arguments.append("--no-reboot") }
             if allowDowngrade { arguments.append("--allow-downgrade") }
             if json { arguments.append("--json") }
+            if let ca { arguments += ["--ca", ca] }
             return arguments + ["--watchdog-timeout", String(watchdogTimeout)]
         }
 

@@ -7,9 +7,11 @@ import HTTPSource
 /// the slot left empty; a second pass would cost a second download).
 enum BundleSource {
     /// The reader and whether it is a stream read once.
-    static func open(_ source: String) throws -> (UpdateBundle.Reader, streamed: Bool) {
+    /// `caFile`: the certificates an https server must chain to (nil: the system's).
+    static func open(_ source: String, caFile: String? = nil) throws -> (UpdateBundle.Reader, streamed: Bool) {
         if source.hasPrefix("http://") || source.hasPrefix("https://") {
-            return (try UpdateBundle.Reader(input: try HTTPBundleInput(url: source), sequential: true), true)
+            let input = try HTTPBundleInput(url: source, client: HTTP.Client(caFile: caFile))
+            return (try UpdateBundle.Reader(input: input, sequential: true), true)
         }
         return (try UpdateBundle.Reader(path: source), false)
     }

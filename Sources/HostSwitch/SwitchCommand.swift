@@ -2,6 +2,7 @@ import Agent
 import Bundle
 import ByteCodec
 import Glibc
+import HTTPSource
 import SlotInstall
 import SystemIO
 
@@ -11,10 +12,10 @@ public enum SwitchCommand {
     public static let usage = """
     usage: hostimg-agent switch SOURCE [--reboot | --no-reboot] [--plan] [--json]
                                 [--allow-downgrade] [--watchdog-timeout SECONDS]
-                                [--disk DEVICE] [--esp DIR] [--journal FILE] [--trust DIR]
+                                [--disk DEVICE] [--esp DIR] [--journal FILE] [--trust DIR] [--ca FILE]
 
     Installs the signed update bundle SOURCE (a file, a block device holding one, or an
-    http:// URL, streamed) into the inactive slot and moves the host onto it by kexec.
+    http:// or https:// URL, streamed) into the inactive slot and moves the host onto it by kexec.
 
     check    the signature against the trust store baked into this image (none: refused),
              name, architecture, a newer version, the sizes, and (file, device) every
@@ -33,6 +34,9 @@ public enum SwitchCommand {
       --json              one JSON object on stdout at the end
       --allow-downgrade   install a version that is not newer than the running one
       --watchdog-timeout  seconds before the armed watchdog resets a hung kernel (600)
+      --ca FILE           https: the CA certificates (PEM) the server must chain to
+                          (default: the system's); the bundle's signature is checked
+                          against the trust store either way
       --disk, --esp, --journal, --trust   override /dev/<running disk>, /efi,
                           /var/lib/hostimg/journal, /usr/lib/hostimg/trust
 
@@ -41,7 +45,7 @@ public enum SwitchCommand {
     """
 
     public static func main(_ arguments: [String], host: any HostActions = LinuxHost()) -> Int32 {
-        let parsed: (source: String, options: HostSwitch.Options, json: Bool)
+        let parsed: Parsed
         switch parse(arguments) {
         case let .success(value): parsed = value
         case let .failure(error):
@@ -55,7 +59,7 @@ public enum SwitchCommand {
             AgentCommand.write("hostimg: switch: \(prefix)\(line)", error: parsed.json)
         }
         do {
-            let (bundle, streamed) = try BundleSource.open(parsed.source)
+            let (bundle, streamed) = try BundleSource.open(parsed.source, caFile: parsed.caFile)
             var options = parsed.options
             options.verifyFirst = !streamed
             let outcome = try HostSwitch(options: options, host: host, report: progress).run(bundle)
@@ -103,8 +107,16 @@ public enum SwitchCommand {
         return "\(tenths / 10).\(tenths % 10)"
     }
 
-    static func parse(_ arguments: [String]) -> Result<(source: String, options: HostSwitch.Options, json: Bool), UsageError> {
+    struct Parsed {
+        var source: String
+        var options: HostSwitch.Options
+        var json: Bool
+        var caFile: String?
+    }
+
+    static func parse(_ arguments: [String]) -> Result<Parsed, UsageError> {
         var options = HostSwitch.Options()
+        var caFile: String?
         var source: String?
         var json = false
         var methods: [String] = []
@@ -117,7 +129,7 @@ public enum SwitchCommand {
             case "--plan": options.planOnly = true
             case "--json": json = true
             case "--allow-downgrade": options.allowDowngrade = true
-            case "--watchdog-timeout", "--disk", "--esp", "--journal", "--trust":
+            case "--watchdog-timeout", "--disk", "--esp", "--journal", "--trust", "--ca":
                 guard index + 1 < arguments.count else { return .failure(.init(message: "\(argument) needs a value")) }
                 index += 1
                 let value = arguments[index]
@@ -130,6 +142,7 @@ public enum SwitchCommand {
                 case "--disk": options.disk = value
                 case "--esp": options.esp = value
                 case "--journal": options.journalPath = value
+                case "--ca": caFile = value
                 default: options.trustDirectory = value
                 }
             default:
@@ -141,6 +154,6 @@ public enum SwitchCommand {
         }
         guard methods.count <= 1 else { return .failure(.init(message: "--reboot and --no-reboot do not combine")) }
         guard let source else { return .failure(.init(message: "no SOURCE: name a bundle file, a block device or an http:// URL")) }
-        return .success((source, options, json))
+        return .success(Parsed(source: source, options: options, json: json, caFile: caFile))
     }
 }
