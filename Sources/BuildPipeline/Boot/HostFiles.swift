@@ -196,8 +196,14 @@ struct HostFilesStage: BuildStage {
         if trusted.isEmpty {
             state.observer(.warning(Self.noTrustStore))
         }
+        // After everything that removes files (prune, drivers) and after the files above:
+        // the tree the agent will start from.
+        let libraries = try AgentLibraries.check(agent: agent, in: state.tree, store: state.store)
+        if libraries == nil {
+            state.observer(.warning("the agent program \(agent) is not an ELF program: the shared libraries it needs were not checked"))
+        }
         return "\(state.tree.count - before) paths: \(HostFiles.agentPath), \(HostFiles.healthUnit), \(HostFiles.espMountUnit) (ESP \(esp)); "
-            + Self.describe(trusted)
+            + AgentLibraries.describe(libraries) + "; " + Self.describe(trusted)
     }
 
     static let noTrustStore = "no trust store (the build has no signing certificate): the image's agent will refuse every bundle, and `hostimg sign` cannot add one later (docs/agent.md, \"Trust store\")"

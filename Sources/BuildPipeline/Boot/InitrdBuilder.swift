@@ -46,7 +46,6 @@ public struct InitrdBuilder {
     public private(set) var entries: [String: Entry] = ["/": Entry(content: .directory, mode: 0o755)]
     /// Shared libraries added for DT_NEEDED, for the report.
     public private(set) var libraries: Set<String> = []
-    static let librarySearchPath = ["/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu", "/usr/lib64", "/lib64", "/usr/lib", "/lib"]
 
     public init(tree: FileTree, store: ContentStore) {
         self.tree = tree
@@ -84,33 +83,49 @@ public struct InitrdBuilder {
     /// A path of the image's tree, with every symlink on the way to it, and — for ELF
     /// programs and libraries — what they need.
     public mutating func addFromTree(_ path: String, followELF: Bool = false) throws {
-        guard let (resolved, node) = try copyChain(path) else {
+        guard let (resolved, _) = try copyChain(path) else {
             throw BuildError(stage: .boot, "\(path) is not in the image's tree")
         }
-        guard followELF, let ref = node.content else { return }
-        let bytes = try readHead(ref)
-        guard bytes.count >= 4, bytes[0] == 0x7F, bytes[1] == 0x45 else { return }
-        let object: ELF.Object
+        guard followELF else { return }
+        let object: ELF.Object?
         do {
-            object = try ELF.Object(path: try contentStore().path(for: ref))
+            object = try sharedLibraries.object(at: resolved)
         } catch {
-            throw BuildError(stage: .boot, cause: error, context: "\(resolved)")
+            throw Self.buildError(error)
         }
-        try addLibraries(of: object, neededBy: resolved)
+        if let object { try addLibraries(of: object, neededBy: resolved) }
     }
 
+    /// The interpreter and the libraries `object` needs (`SharedLibraries`), copied from the tree.
     private mutating func addLibraries(of object: ELF.Object, neededBy user: String) throws {
-        if let interpreter = object.interpreter, entries[interpreter] == nil {
-            guard try copyChain(interpreter) != nil else {
-                throw BuildError(stage: .boot, "\(user) needs the program interpreter \(interpreter), which the image's tree lacks")
+        let needs: [SharedLibraries.Need]
+        do {
+            needs = try sharedLibraries.closure(of: object, neededBy: user, known: libraries)
+        } catch {
+            throw Self.buildError(error)
+        }
+        for need in needs {
+            switch need {
+            case let .interpreter(path) where entries[path] == nil:
+                guard try copyChain(path) != nil else {
+                    throw Self.buildError(.missingInterpreter(user: user, path: path))
+                }
+            case .interpreter:
+                continue
+            case let .library(name, path):
+                libraries.insert(name)
+                guard try copyChain(path) != nil else { throw Self.buildError(.missingLibrary(user: user, name: name)) }
             }
         }
-        for name in object.needed where !libraries.contains(name) {
-            guard let directory = Self.librarySearchPath.first(where: { tree.resolve($0 + "/" + name) != nil }) else {
-                throw BuildError(stage: .boot, "\(user) needs \(name), which is in none of \(Self.librarySearchPath.joined(separator: ", ")) of the image's tree; add the package that ships it")
-            }
-            libraries.insert(name)
-            try addFromTree(directory + "/" + name, followELF: true)
+    }
+
+    private var sharedLibraries: SharedLibraries { SharedLibraries(tree: tree, store: store) }
+
+    private static func buildError(_ failure: SharedLibraries.Failure) -> BuildError {
+        switch failure {
+        case .missingInterpreter: return BuildError(stage: .boot, failure.description)
+        case .missingLibrary: return BuildError(stage: .boot, failure.description + "; add the package that ships it")
+        case let .unreadable(path, cause): return BuildError(stage: .boot, cause: cause, context: path)
         }
     }
 
@@ -160,14 +175,6 @@ public struct InitrdBuilder {
             }
         }
         return nil
-    }
-
-    private func readHead(_ ref: ContentStore.Ref) throws -> [UInt8] {
-        guard let handle = FileHandle(forReadingAtPath: try contentStore().path(for: ref)) else {
-            throw BuildError(stage: .boot, "content \(ref) is missing from the cache")
-        }
-        defer { try? handle.close() }
-        return [UInt8](handle.readData(ofLength: 4))
     }
 
     private func contentStore() throws -> ContentStore {
