@@ -26,14 +26,24 @@ public struct HostWatchdog: Sendable {
         case armed(seconds: Int32)
         /// No watchdog device: nothing guards the new kernel.
         case absent
+        /// Another process holds the device (systemd's RuntimeWatchdogSec=, a watchdog
+        /// daemon): it is running already and that process keeps it.
+        case busy
     }
 
     /// Opens the device (which starts the watchdog), sets the timeout, pets it once and
     /// closes it without the magic character, so it keeps counting down.
     public func arm(timeout: Int32) throws -> Armed {
         guard SystemIO.exists(device) else { return .absent }
+        let file: SystemIO.File
+        do throws(SystemIOError) {
+            file = try SystemIO.File(path: device, flags: O_WRONLY)
+        } catch let error where error.code == EBUSY {
+            return .busy
+        } catch {
+            throw AgentError.slot("cannot arm the watchdog \(device): \(error)")
+        }
         do {
-            let file = try SystemIO.File(path: device, flags: O_WRONLY)
             let set = try SystemIO.watchdogSetTimeout(file, seconds: timeout)
             try SystemIO.watchdogKeepalive(file)
             return .armed(seconds: set)

@@ -55,6 +55,8 @@ extension HostSwitch {
                 report("stage: watchdog armed for \(seconds) s: a new kernel that hangs is reset into the previous slot")
             case .absent:
                 report("stage: no watchdog device: a new kernel that hangs stays hung until reset by hand")
+            case .busy:
+                report("stage: \(HostWatchdog.defaultDevice) is held by another process (systemd's RuntimeWatchdogSec=?), which keeps it running")
             }
         } catch {
             host.unloadKexec()

@@ -1,3 +1,4 @@
+import BuildPipeline
 import Foundation
 import Testing
 import TestSupport
@@ -81,6 +82,34 @@ struct SwitchSourcesEndToEndTests {
         #expect(cmdline.contains("roothash=\(builds.v1.rootHash)"), "the firmware booted another slot: \(cmdline)")
         let status = try await SwitchStatus.read(console)
         #expect(status.running == "A" && status.slot("B")?.boot == "bad" && status.result == "rolled-back", "\(status.raw)")
+        try await console.powerOff()
+    }
+}
+
+extension SwitchSourcesEndToEndTests {
+    @Test("an image built without a trust store (unsigned) refuses every bundle and writes nothing")
+    func noTrustStoreRefuses() async throws {
+        let scratch = try ScratchDirectory()
+        var options = Pipeline.Options(manifest: RootFSEndToEndTests.repository + "/manifests/qemu-dev.yaml",
+                                       output: scratch.path("unsigned"), cache: RootFSEndToEndTests.cache)
+        options.lockPath = RootFSEndToEndTests.repository + "/manifests/qemu-dev.lock"
+        options.target = .bundle
+        options.image = ImageRequest(signing: .unsigned, environment: ProcessInfo.processInfo.environment)
+        let unsigned = try await Pipeline(options).run()
+        let signed = try await SwitchVariants.pair(in: scratch, base: "qemu-dev.yaml", lock: "qemu-dev.lock")
+        let disk = scratch.path("disk.img")
+        try Firmware.copyDisk(try #require(unsigned.report.disk).path, to: disk)
+        try Firmware.freshVariables(at: scratch.path("vars.fd"))
+        let console = try GuestConsole(
+            arguments: Firmware.arguments(disk: disk, variables: scratch.path("vars.fd"))
+                + SwitchEndToEndTests.bundleDisks([signed.v2.bundleDisk]),
+            logPath: scratch.path("untrusted.log"))
+        _ = try await console.loginShell(timeout: Self.timeout)
+        _ = try await console.run("systemctl is-system-running --wait", timeout: .seconds(600))
+        let before = try await console.run(SwitchEndToEndTests.layoutHash).output
+        let refused = try await console.run("ls /usr/lib/hostimg/trust; hostimg switch \(SwitchEndToEndTests.device(0))", timeout: .seconds(600))
+        #expect(refused.status == 1 && refused.output.contains("nothing was written") && refused.output.contains("trust"), "\(refused.output)")
+        #expect(try await console.run(SwitchEndToEndTests.layoutHash).output == before, "a refused bundle changed the GPT or the ESP")
         try await console.powerOff()
     }
 }

@@ -97,7 +97,7 @@ enum HostFiles {
         What=/dev/disk/by-partuuid/\(partitionUUID)
         Where=/efi
         Type=vfat
-        Options=rw,nosuid,nodev,noexec,umask=0077,codepage=437,iocharset=ascii,flush
+        Options=rw,nosuid,nodev,noexec,noatime,umask=0077,codepage=437,iocharset=ascii,flush
 
         [Install]
         WantedBy=local-fs.target
