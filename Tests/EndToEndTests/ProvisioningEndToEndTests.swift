@@ -52,11 +52,7 @@ struct ProvisioningEndToEndTests {
     /// qemu-dev at version 0.2.0, signed with the same key as version 1 (scratch key.pem),
     /// from a copy of the project (a manifest must live inside its project).
     static func buildVersion2(in scratch: ScratchDirectory) async throws -> Pipeline.Result {
-        let project = scratch.path("project")
-        try FileManager.default.createDirectory(atPath: project, withIntermediateDirectories: true)
-        for directory in ["manifests", "kernels", "overlays", "hardware"] {
-            try FileManager.default.copyItem(atPath: RootFSEndToEndTests.repository + "/" + directory, toPath: project + "/" + directory)
-        }
+        let project = try SwitchVariants.copyProject(in: scratch)
         try "extends:\n  - qemu-dev.yaml\nimage:\n  version: 0.2.0\n"
             .write(toFile: project + "/manifests/version2.yaml", atomically: true, encoding: .utf8)
         var options = Pipeline.Options(manifest: project + "/manifests/version2.yaml", output: scratch.path("out2"),

@@ -75,9 +75,9 @@ struct SwitchVariants {
     /// `base` extended by `extra` (YAML), built into scratch/NAME with `key`.
     static func variant(_ project: String, _ scratch: ScratchDirectory, _ name: String, base: String, lock: String,
                         extra: String, key: (String, String)) async throws -> Build {
-        let directory = SystemPath.directory(of: base)
+        let directory = (base as NSString).deletingLastPathComponent
         let manifest = project + "/manifests/" + (directory.isEmpty ? "" : directory + "/") + "switch-\(name).yaml"
-        try "extends:\n  - \(SystemPath.file(of: base))\n\(extra)".write(toFile: manifest, atomically: true, encoding: .utf8)
+        try "extends:\n  - \((base as NSString).lastPathComponent)\n\(extra)".write(toFile: manifest, atomically: true, encoding: .utf8)
         var options = Pipeline.Options(manifest: manifest, output: scratch.path("out-\(name)"), cache: RootFSEndToEndTests.cache)
         options.root = project
         options.lockPath = project + "/manifests/" + lock
@@ -98,18 +98,6 @@ struct SwitchVariants {
         let size = try handle.seekToEnd()
         try handle.truncate(atOffset: (size + (1 << 20) - 1) / (1 << 20) * (1 << 20))
         try handle.close()
-    }
-}
-
-/// Paths as manifests name them ("tests/qemu-generic.yaml").
-enum SystemPath {
-    static func directory(of path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return "" }
-        return String(path[..<slash])
-    }
-    static func file(of path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return path }
-        return String(path[path.index(after: slash)...])
     }
 }
 
