@@ -98,6 +98,12 @@ let package = Package(
         // An HTTP/1.1 client over SystemIO's sockets and the bundle input it serves: the agent
         // streams `hostimg switch http(s)://...` without a local copy. Foundation-free.
         .target(name: "HTTPSource", dependencies: ["SystemIO", "Bundle", "TLS"]),
+        // QMP, QEMU's JSON control protocol: a JSON value type and an async client over a Unix
+        // socket (negotiation, typed replies and errors, events, a time-out on every wait).
+        .target(name: "QMP", dependencies: ["SystemIO", "ByteCodec"]),
+        // VM preservation across the host's kexec (AGENT.md): discovery of QEMUs in
+        // /run/hostimg/vms, the per-VM plan, save and restore through QMP, the sentinel.
+        .target(name: "VMM", dependencies: ["QMP", "Crypto", "SystemIO", "ByteCodec"]),
         // PE/COFF: the unified kernel image (systemd-stub + sections) and its Authenticode signature.
         .target(name: "PE", dependencies: ["Crypto", "ByteCodec"]),
 
@@ -144,6 +150,8 @@ let package = Package(
         .testTarget(name: "ArchitectureTests"),
         .testTarget(name: "SlotsTests", dependencies: ["Slots", "GPT", "TestSupport"]),
         .testTarget(name: "BootEntriesTests", dependencies: ["BootEntries"]),
+        .testTarget(name: "QMPTests", dependencies: ["QMP", "SystemIO", "TestSupport"]),
+        .testTarget(name: "VMMTests", dependencies: ["VMM", "QMP", "Crypto", "SystemIO", "ByteCodec", "TestSupport"]),
         .testTarget(name: "SlotInstallTests", dependencies: ["SlotInstall", "HostSwitch", "PE", "SystemIO", "Agent", "Bundle", "Crypto", "DMVerity", "FAT", "GPT", "Slots", "ByteCodec", "TestSupport"]),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "HostTuning", "Crypto", "GPT", "Slots", "SystemIO", "ByteCodec", "TestSupport"]),
         // The promises file both sides read: its syntax, PCI addresses, CPU lists.

@@ -40,8 +40,7 @@ public struct Blessing: Sendable {
         guard let entry = matches.first else { return .noEntry }
         let blessed = entry.blessed.fileName
         do {
-            try SystemIO.rename(entriesDirectory + "/" + entry.fileName, to: entriesDirectory + "/" + blessed)
-            try SystemIO.syncDirectory(entriesDirectory)
+            try SystemIO.renameDurably(entriesDirectory + "/" + entry.fileName, to: entriesDirectory + "/" + blessed)
         } catch {
             throw AgentError.bless(entry: entry.fileName, reason: "\(error)")
         }

@@ -116,8 +116,7 @@ public struct SwitchFinisher {
         for entry in entries where !entry.isBad {
             let bad = BootEntryName(base: entry.base, counter: .init(left: 0, done: (entry.counter?.done ?? 0) + (entry.counter?.left ?? 1)),
                                     suffix: entry.suffix)
-            try SystemIO.rename(entriesDirectory + "/" + entry.fileName, to: entriesDirectory + "/" + bad.fileName)
+            try SystemIO.renameDurably(entriesDirectory + "/" + entry.fileName, to: entriesDirectory + "/" + bad.fileName)
         }
-        if !entries.isEmpty { try SystemIO.syncDirectory(entriesDirectory) }
     }
 }

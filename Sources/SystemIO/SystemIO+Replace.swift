@@ -28,8 +28,9 @@ extension SystemIO {
         try File.directory(path).sync()
     }
 
-    /// Renames a finished (fsynced) temporary file over `path` and fsyncs the directory. A
-    /// failed rename removes the temporary file, so a failure leaves no debris.
+    /// Renames a finished (fsynced) temporary file over `path`, fsyncs it under its new name
+    /// and fsyncs the directory. A failed rename removes the temporary file, so a failure
+    /// leaves no debris.
     public static func commit(_ temporary: String, to path: String) throws(SystemIOError) {
         let calls = SystemIO.calls
         do {
@@ -38,6 +39,22 @@ extension SystemIO {
             try? calls.unlink(temporary)
             throw SystemIOError(path, "rename \(temporary) into place", error)
         }
+        try settle(path)
+    }
+
+    /// rename(2) of `source` to `destination`, then `settle`: the rename and everything it
+    /// changed on disk are written before this returns.
+    public static func renameDurably(_ source: String, to destination: String) throws(SystemIOError) {
+        try rename(source, to: destination)
+        try settle(destination)
+    }
+
+    /// fsync(2) of a file just renamed to `path`, then of its directory. On FAT the rename
+    /// writes a new directory entry stamped with the current time and the kernel rewrites it
+    /// from the file's own times about 30 s later (inode writeback); a directory fsync alone
+    /// leaves that write pending, so the volume's bytes would still change after "done".
+    static func settle(_ path: String) throws(SystemIOError) {
+        try File(path: path, flags: O_RDONLY).sync()
         try syncDirectory(directory(of: path))
     }
 

@@ -29,20 +29,22 @@ struct LayerRules {
             ("executables", ["hostimg", "hostimg-init", "hostimg-agent", "hostimg-bench"]),
             ("commands", ["HostImgCLI"]),
             ("build side", ["BuildPipeline", "Manifests", "Repository", "RootFS", "Configure", "Prune", "Drivers", "Debian"]),
-            ("host side", ["HostImgInit", "Agent", "SlotInstall", "HostSwitch", "HTTPSource", "Slots", "BootEntries"]),
+            ("host side", ["HostImgInit", "Agent", "SlotInstall", "HostSwitch", "HTTPSource", "VMM", "QMP", "Slots", "BootEntries"]),
             ("formats", ["EROFS", "DMVerity", "GPT", "Bundle", "ELF", "PE", "FAT", "HostTuning"]),
             ("model", ["FileTree", "ContentStore", "EditDistance"]),
             ("wrappers", ["Archive", "Zstd", "Crypto", "TLS", "KernelModules"]),
             ("system", ["SystemIO", "ByteCodec"]),
             ("C", ["CArchive", "CZstd", "COpenSSL", "CSSL", "CKmod", "CSyscalls", "CInitStartup"]),
         ],
-        hostRoots: ["hostimg-init", "HostImgInit", "hostimg-agent", "Agent", "SlotInstall", "HostSwitch", "HTTPSource", "Slots", "BootEntries"],
+        hostRoots: ["hostimg-init", "HostImgInit", "hostimg-agent", "Agent", "SlotInstall", "HostSwitch", "HTTPSource", "VMM", "QMP", "Slots",
+                    "BootEntries"],
         hostForbidden: ["Yams", "ArgumentParser", "Archive", "CArchive", "KernelModules", "CKmod", "Repository",
                         "Debian", "Manifests", "BuildPipeline", "RootFS", "Configure", "Prune", "Drivers", "EditDistance"],
         initRoots: ["hostimg-init", "HostImgInit"],
         initForbidden: ["HTTPSource", "TLS", "CSSL"],
         externalUsers: ["Yams": ["Manifests", "hostimg-bench"], "ArgumentParser": ["HostImgCLI"]],
-        foundationFree: ["hostimg-init", "HostImgInit", "hostimg-agent", "Agent", "Bundle", "SlotInstall", "HostSwitch", "HTTPSource"]
+        foundationFree: ["hostimg-init", "HostImgInit", "hostimg-agent", "Agent", "Bundle", "SlotInstall", "HostSwitch", "HTTPSource", "VMM",
+                         "QMP"]
     )
 
     func layer(of module: String) -> Int? {

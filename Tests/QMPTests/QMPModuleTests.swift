@@ -1,0 +1,6 @@
+import QMP
+import Testing
+
+@Suite("QMP module") struct QMPModuleTests {
+    @Test("the module links") func links() { _ = QMP.self }
+}
