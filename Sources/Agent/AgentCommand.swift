@@ -52,7 +52,10 @@ public enum AgentCommand {
     }
 
     /// Runs `arguments` (without the program name); returns the exit status.
-    public static func main(_ arguments: [String], readUKICommandLine: @escaping @Sendable (String) throws -> String) -> Int32 {
+    /// `resumeVMs` resumes the VMs a VM-preserving switch left waiting (HostSwitch provides it:
+    /// the Agent module links no QMP client); `boot` calls it.
+    public static func main(_ arguments: [String], readUKICommandLine: @escaping @Sendable (String) throws -> String,
+                            resumeVMs: @escaping (inout SwitchJournal) -> Void = { _ in }) -> Int32 {
         if arguments.first == "tuning" { return TuningCommand.main(Array(arguments.dropFirst())) }
         if arguments.first == "status" {
             return StatusCommand.main(Array(arguments.dropFirst()), readUKICommandLine: readUKICommandLine)
@@ -61,7 +64,7 @@ public enum AgentCommand {
             switch parse(Array(arguments.dropFirst())) {
             case var .success(options):
                 options.bless = true
-                return BootCommand.main(options, readUKICommandLine: readUKICommandLine)
+                return BootCommand.main(options, readUKICommandLine: readUKICommandLine, resumeVMs: resumeVMs)
             case let .failure(message):
                 write("hostimg-agent: \(message)\n\n\(usage)", error: true)
                 return 2

@@ -6,7 +6,8 @@ import SystemIO
 enum BootCommand {
     static let journalPath = SwitchJournal.defaultPath
 
-    static func main(_ options: AgentCommand.Options, readUKICommandLine: @escaping @Sendable (String) throws -> String) -> Int32 {
+    static func main(_ options: AgentCommand.Options, readUKICommandLine: @escaping @Sendable (String) throws -> String,
+                     resumeVMs: @escaping (inout SwitchJournal) -> Void = { _ in }) -> Int32 {
         let journal: SwitchJournal?
         do {
             journal = try SwitchJournal.load(journalPath)
@@ -16,13 +17,16 @@ enum BootCommand {
             if options.early { return 1 }
             return AgentCommand.health(options, readUKICommandLine: readUKICommandLine)
         }
-        guard let journal, journal.isOpen else {
-            return options.early ? 0 : AgentCommand.health(options, readUKICommandLine: readUKICommandLine)
-        }
         let commandLine = (try? SystemIO.readFile("/proc/cmdline", limit: 1 << 16)).map { String(decoding: $0, as: UTF8.self) } ?? ""
         let running = RunningSlot.rootHash(commandLine: commandLine)
-        let disk = running.flatMap { try? HostDisk.locate(rootHash: $0) } ?? ""
         let entries = options.esp + "/EFI/Linux"
+        guard let journal, journal.isOpen else {
+            if options.early { return 0 }
+            let status = AgentCommand.health(options, readUKICommandLine: readUKICommandLine)
+            resumeLeftovers(running: running, entries: entries, readUKICommandLine: readUKICommandLine, resumeVMs: resumeVMs)
+            return status
+        }
+        let disk = running.flatMap { try? HostDisk.locate(rootHash: $0) } ?? ""
         let finisher = SwitchFinisher(
             journalPath: journalPath, entriesDirectory: entries,
             emptier: SlotEmptier(disk: disk, entriesDirectory: entries, commandLineOfUKI: readUKICommandLine),
@@ -48,8 +52,9 @@ enum BootCommand {
                     return result.failure
                 },
                 rollBack: { rollBack(to: journal.previousRootHash, entries: entries, readUKICommandLine: readUKICommandLine) },
-                disarmWatchdog: { _ = try? HostWatchdog().disarm() })
+                disarmWatchdog: { _ = try? HostWatchdog().disarm() }, resumeVMs: resumeVMs)
             AgentCommand.write("hostimg-agent: boot: transaction \(journal.transaction): \(outcome)", error: false)
+            resumeLeftovers(running: running, entries: entries, readUKICommandLine: readUKICommandLine, resumeVMs: resumeVMs)
         } catch {
             AgentCommand.write("hostimg-agent: boot: transaction \(journal.transaction) could not be finished: \(error)", error: true)
             return 3
@@ -58,6 +63,23 @@ enum BootCommand {
     }
 
     static func now() -> SwitchJournal.Moment { .now() }
+
+    /// VMs a closed transaction left waiting (after a rollback, or a boot that stopped while
+    /// resuming them), resumed on this slot.
+    static func resumeLeftovers(running: [UInt8]?, entries: String, readUKICommandLine: @escaping @Sendable (String) throws -> String,
+                                resumeVMs: (inout SwitchJournal) -> Void) {
+        let finisher = SwitchFinisher(
+            journalPath: journalPath, entriesDirectory: entries,
+            emptier: SlotEmptier(disk: "", entriesDirectory: entries, commandLineOfUKI: readUKICommandLine),
+            commandLineOfUKI: readUKICommandLine, now: now)
+        do {
+            if try finisher.resumeLeftovers(runningRootHash: running, resumeVMs: resumeVMs) {
+                AgentCommand.write("hostimg-agent: boot: resumed the VMs the last switch left waiting (hostimg status)", error: false)
+            }
+        } catch {
+            AgentCommand.write("hostimg-agent: boot: cannot resume the VMs the last switch left waiting: \(error)", error: true)
+        }
+    }
 
     /// Back to the previous slot (AGENT.md, phase 4, on failure): by kexec of its UKI on the
     /// ESP, the way the switch came; when that cannot be loaded, through the firmware, which

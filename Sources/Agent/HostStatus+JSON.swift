@@ -11,7 +11,8 @@ import Slots
 ///  "lastSwitch":{"transaction":"…","name":"…","version":"…","rootHash":"…","previousRootHash":"…",
 ///                "targetSlot":"B","method":"kexec","result":"switched"|"installed"|"failed"|"rolled-back"|"open",
 ///                "reason":null|"…","interrupted":null|"install","blackoutSeconds":null|12.5,
-///                "phases":[{"phase":"check","outcome":"done","reason":null,"at":1796041201.5,"bootId":"…"}]}
+///                "phases":[{"phase":"check","outcome":"done","reason":null,"at":1796041201.5,"bootId":"…"}],
+///                "vms":[…]}   (HostStatus+VMs.swift; empty without VMs)
 ///               | null,
 ///  "journalProblem":null|"…"}
 /// ```
@@ -50,7 +51,7 @@ extension HostStatus {
             + "\"targetSlot\":\(quote(SlotTable.letter(journal.targetSlot))),\"method\":\(quote(journal.method.rawValue)),"
             + "\"result\":\(quote(result)),\"reason\":\(quote(reason)),\"interrupted\":\(quote(journal.interrupted?.rawValue)),"
             + "\"blackoutSeconds\":\(journal.blackout.map(SwitchJournal.format) ?? "null"),"
-            + "\"phases\":[\(phases.joined(separator: ","))]}"
+            + "\"phases\":[\(phases.joined(separator: ","))],\"vms\":\(vmsJSON(journal))}"
     }
 
     static func quote(_ text: String?) -> String { text.map(JSONString.quote) ?? "null" }

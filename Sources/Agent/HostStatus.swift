@@ -28,6 +28,13 @@ public struct HostStatus: Sendable {
     /// Why the journal could not be read, when it could not.
     public var journalProblem: String?
 
+    public init(disk: String, slots: [SlotView], journal: SwitchJournal?, journalProblem: String?) {
+        self.disk = disk
+        self.slots = slots
+        self.journal = journal
+        self.journalProblem = journalProblem
+    }
+
     /// Reads the slots of `disk`, the UKIs of `entriesDirectory` (each mapped to a slot by the
     /// root hash of its `.cmdline`), and the journal at `journalPath`. `commandLine` is
     /// /proc/cmdline's text (nil offline: no slot is marked running).
@@ -82,6 +89,7 @@ extension HostStatus {
             if let blackout = journal.blackout {
                 lines.append("  blackout \(SwitchJournal.format(blackout)) s (from the \(journal.method.rawValue) to the agent's start on the new slot)")
             }
+            lines += Self.vmLines(journal)
         } else {
             lines.append("last switch: none")
         }

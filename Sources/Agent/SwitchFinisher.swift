@@ -39,8 +39,13 @@ public struct SwitchFinisher {
     /// `gate` runs the health gate and, when healthy, blesses the running slot; it returns
     /// nil when healthy, else the failed checks in one line. `disarmWatchdog` stops the
     /// watchdog the switch armed, once the new slot is blessed or before the way back.
+    ///
+    /// `resumeVMs` resumes the VMs a VM-preserving switch left waiting (`SwitchJournal+VMs`),
+    /// recording their events in the journal: on the new slot only after its gate passed, so
+    /// a slot that fails the gate is left while every VM is still preserved and the VMs
+    /// resume on the previous slot (`resumeLeftovers` there).
     public func run(runningRootHash: [UInt8]?, gate: () -> String?, rollBack: () throws -> Void,
-                    disarmWatchdog: () -> Void = {}) throws -> Outcome {
+                    disarmWatchdog: () -> Void = {}, resumeVMs: (inout SwitchJournal) -> Void = { _ in }) throws -> Outcome {
         let journal = try SwitchJournal.load(journalPath)
         let hex = runningRootHash.map { Hex.encode($0) }
         let decision = SwitchRecovery.decide(journal, runningRootHash: hex)
@@ -67,6 +72,10 @@ public struct SwitchFinisher {
                 return .rolledBack(failure)
             }
             disarmWatchdog()
+            if !open.vmsAwaitingResume.isEmpty {
+                resumeVMs(&open)
+                try open.save(journalPath)
+            }
             open.end(.finish, at: now())
             open.result = .switched
             try open.save(journalPath)
@@ -89,6 +98,19 @@ public struct SwitchFinisher {
             _ = gate()
             return .closed(reason)
         }
+    }
+
+    /// VMs a closed transaction left waiting, resumed where the host now runs: on the
+    /// previous slot after a rollback (by the gate, or a watchdog reset and the firmware), or
+    /// on the new slot when an earlier boot stopped while resuming. Returns whether any waited.
+    /// A VM whose sentinel does not verify is not resumed; `resumeVMs` records why.
+    public func resumeLeftovers(runningRootHash: [UInt8]?, resumeVMs: (inout SwitchJournal) -> Void) throws -> Bool {
+        guard var journal = try SwitchJournal.load(journalPath), !journal.isOpen, !journal.vmsAwaitingResume.isEmpty,
+              let running = runningRootHash.map({ Hex.encode($0) }),
+              running == journal.rootHash || running == journal.previousRootHash else { return false }
+        resumeVMs(&journal)
+        try journal.save(journalPath)
+        return true
     }
 
     /// `hostimg-agent boot --early` (hostimg-agent-start.service, right after the local file

@@ -29,6 +29,7 @@ extension SwitchJournal {
             case let .failed(reason): lines.append("step \(step.phase.rawValue) failed \(when) \(Self.oneLine(reason))")
             }
         }
+        lines += encodedVMs()
         switch result {
         case .switched?: lines.append("result switched")
         case .installed?: lines.append("result installed")
@@ -57,6 +58,7 @@ extension SwitchJournal {
         var fields: [String: [String]] = [:]
         var steps: [Step] = []
         var result: Result?
+        var vms: [VM] = []
         for (index, line) in lines.enumerated().dropFirst() {
             let words = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
             guard let kind = words.first else { continue }
@@ -66,10 +68,14 @@ extension SwitchJournal {
                 fields[kind] = Array(words.dropFirst())
             case "step": steps.append(try parseStep(words, line: index + 1))
             case "result": result = try parseResult(words, line: index + 1)
+            case "vm": vms.append(try parseVM(words, line: index + 1))
+            case "vmstep": try parseVMStep(words, line: index + 1, into: &vms)
             default: throw JournalError(line: index + 1, "unknown entry '\(kind)'")
             }
         }
-        return try assemble(fields, steps: steps, result: result)
+        var journal = try assemble(fields, steps: steps, result: result)
+        journal.vms = vms
+        return journal
     }
 
     private static func assemble(_ fields: [String: [String]], steps: [Step], result: Result?) throws(JournalError) -> SwitchJournal {

@@ -83,6 +83,8 @@ public struct SwitchJournal: Sendable, Equatable {
     public var targetSlot: Int
     public var method: Method
     public var steps: [Step] = []
+    /// The VMs of a VM-preserving switch (`SwitchJournal+VMs.swift`); empty otherwise.
+    public var vms: [VM] = []
     public var result: Result?
 
     public init(transaction: String, name: String, version: String, rootHash: String, previousRootHash: String,

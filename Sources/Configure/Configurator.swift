@@ -32,6 +32,9 @@ extension Configure {
         /// os-release `IMAGE_ID=` / `IMAGE_VERSION=`; nil leaves the field out.
         public var imageID: String?
         public var imageVersion: String?
+        /// More os-release fields (`HOSTIMG_QEMU_VERSION`: what the agent compares before a
+        /// VM-preserving switch, docs/agent.md), written in key order after IMAGE_VERSION.
+        public var osReleaseExtras: [String: String] = [:]
         /// Enable what packages' postinst enable with `deb-systemd-helper enable`.
         public var enablePackageUnits: Bool
         /// Day count written into `/etc/shadow`'s last-change field (SOURCE_DATE_EPOCH / 86400);
@@ -166,7 +169,8 @@ extension Configure {
         report.skipped += tmpfiles.skipped
 
         try Identity.writeMachineID(in: &tree, io: &io)
-        try Identity.writeOSRelease(in: &tree, io: &io, imageID: options.imageID, imageVersion: options.imageVersion)
+        try Identity.writeOSRelease(in: &tree, io: &io, imageID: options.imageID, imageVersion: options.imageVersion,
+                                    extras: options.osReleaseExtras)
 
         try Dpkg.write(packages: sorted, to: &tree, io: &io)
         report.packagesRecorded = sorted.count

@@ -30,6 +30,13 @@ import TestSupport
     static let options = Configure.Options(enableUnits: ["ssh.service"], defaultTarget: "multi-user.target",
                                            imageID: "hvhost", imageVersion: "2025.1")
 
+    @Test func osReleaseExtrasFollowTheImageFieldsInKeyOrderAndReplaceOldValues() {
+        let original = "ID=debian\nHOSTIMG_QEMU_VERSION=\"old\"\n"
+        let text = Configure.Identity.rewrite(original, imageID: "hv", imageVersion: "1",
+                                              extras: ["HOSTIMG_QEMU_VERSION": "1:7.2+dfsg-7+deb12u7", "HOSTIMG_A": "a\"b"])
+        #expect(text == "ID=debian\nIMAGE_ID=\"hv\"\nIMAGE_VERSION=\"1\"\nHOSTIMG_A=\"a\\\"b\"\nHOSTIMG_QEMU_VERSION=\"1:7.2+dfsg-7+deb12u7\"\n")
+    }
+
     @Test func runsEveryStepAndIsDeterministic() throws {
         var f = try Self.fixture()
         let report = try Configure.run(tree: &f.tree, store: f.store, packages: try Self.packages(), options: Self.options)

@@ -71,11 +71,16 @@ struct ConfigureStage: BuildStage {
 
     func run(_ state: inout TreeState) async throws -> String {
         let manifest = state.manifest
-        let options = Configure.Options(
+        var options = Configure.Options(
             enableUnits: manifest.services.enable.map(\.value),
             defaultTarget: manifest.services.defaultTarget?.value ?? Manifest.Services.defaultTargetName,
             imageID: state.name, imageVersion: manifest.image.version?.value,
             enablePackageUnits: !state.installed.isEmpty)
+        // The agent reads it from the new slot's UKI (.osrel) before a VM-preserving switch:
+        // a migration stream goes only from a QEMU to the same or a newer one.
+        if let qemu = state.installed.first(where: { $0.name == "qemu-system-x86" }) {
+            options.osReleaseExtras["HOSTIMG_QEMU_VERSION"] = qemu.version
+        }
         let result = try Configure.run(tree: &state.tree, store: state.store, packages: state.installed, options: options)
         state.report.record(result)
         return "\(result.usersCreated.count) users, \(result.libraries) libraries in ld.so.cache, \(result.unitLinks.count) unit links, \(result.alternatives.count) alternatives"
