@@ -42,7 +42,8 @@ struct PreservedDevices {
         }
         let inside = candidates.filter { candidate in
             guard case let .success(range) = candidate.range else { return false }
-            return range.start >= region.offset && range.start.addingReportingOverflow(range.size).partialValue <= region.end
+            let (end, overflow) = range.start.addingReportingOverflow(range.size)
+            return range.start >= region.offset && !overflow && end <= region.end
         }
         if inside.count == 1, let chosen = inside.first, case let .success(range) = chosen.range {
             lines.append("region \(promised): \(chosen.name) (\(Self.hex(range.start))+\(range.size) bytes, inside it)")

@@ -43,12 +43,13 @@ import TestSupport
     }
 
     @Test func noDeviceInsideTheRegionIsAnErrorListingThem() throws {
-        let host = try PreservedRegionTests.host(devices: [Self.below, ("pmem2", "0x13fe00000", "4194304")])
+        let host = try PreservedRegionTests.host(devices: [Self.below, ("pmem2", "0x13fe00000", "4194304"),
+                                                           ("pmem3", "0x100000000", "18446744073709551615")])
         let recorder = MountRecorder()
         let error = #expect(throws: PreservedRegionError.self) {
             try PreservedRegionTests.region(host, recorder: recorder).mountRegion()
         }
-        #expect(error?.description == "no pmem device lies inside the preserved region 0x100000000–0x140000000; found pmem0 0x40000000+1073741824, pmem2 0x13fe00000+4194304")
+        #expect(error?.description == "no pmem device lies inside the preserved region 0x100000000–0x140000000; found pmem0 0x40000000+1073741824, pmem2 0x13fe00000+4194304, pmem3 0x100000000+18446744073709551615")
         #expect(recorder.calls == [])
     }
 

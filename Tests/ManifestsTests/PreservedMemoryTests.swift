@@ -104,6 +104,7 @@ struct PreservedMemoryTests {
         let added = try lint(previous: nil, target: "{size: 1G}")
         #expect(added.diagnostics.first?.message.hasPrefix("the preserved-memory region changes from none (") == true)
         #expect(added.diagnostics.map(\.rule) == ["kexec.preserved-change"])
+        #expect(added.diagnostics.first?.hint?.hasPrefix("leave `tuning.preservedMemory` out, as the running slot has no region;") == true)
     }
 
     @Test("the same region (the default offset written out or not) passes", arguments: [

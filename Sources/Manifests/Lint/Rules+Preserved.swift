@@ -100,6 +100,8 @@ extension RuleContext {
         guard old.map({ [$0.size.value, $0.offsetValue] }) != new.map({ [$0.size.value, $0.offsetValue] }) else { return }
         sink.error(new?.location ?? top, "kexec.preserved-change",
                    "the preserved-memory region changes from \(old?.summary ?? "none") (\(previous.file)) to \(new?.summary ?? "none"); a kexec switch must keep it identical",
-                   hint: "keep `tuning.preservedMemory` as the running slot has it (`\(old?.kernelParameter ?? "no memmap=")`); change it only with a cold reboot and no preserved VMs")
+                   hint: (old.map { "keep `tuning.preservedMemory` as the running slot has it (`\($0.kernelParameter)`)" }
+                          ?? "leave `tuning.preservedMemory` out, as the running slot has no region")
+                       + "; change it only with a cold reboot and no preserved VMs")
     }
 }
