@@ -3,11 +3,12 @@ import Slots
 import SystemIO
 
 /// The on-host agent's command line (no ArgumentParser: host code links nothing of the build
-/// side): `health`, `boot`, `tuning`, `status`; `switch` is HostSwitch's (hostimg-agent's main).
+/// side): `health`, `boot`, `tuning`, `preserved`, `status`; `switch` is HostSwitch's (hostimg-agent's main).
 public enum AgentCommand {
     public static let usage = """
     usage: hostimg-agent health [--bless] [--esp DIR] [--health-dir DIR] [--json]
            hostimg-agent tuning apply|check [--json]
+           hostimg-agent preserved mount
            hostimg-agent boot [--early] [--esp DIR] [--health-dir DIR] [--json]
            hostimg-agent switch SOURCE [...]   (hostimg-agent switch --help)
            hostimg-agent status [--json] [--disk FILE] [--esp DIR] [--journal FILE]
@@ -32,6 +33,12 @@ public enum AgentCommand {
                    device to vfio-pci, as /usr/lib/hostimg/tuning.conf says; every step is
                    read back (hostimg-tuning.service runs this early in every boot)
     tuning check   only the tuning checks of the health gate
+    preserved mount
+                   find the pmem device of the preserved-memory region that
+                   /usr/lib/hostimg/tuning.conf promises (by its physical range) and mount
+                   its ext4 with dax at the promised path (/run/hostimg/preserved); a
+                   region without ext4 is formatted first, one whose ext4 does not mount is
+                   never reformatted (hostimg-preserved.service runs this early in every boot)
     status         both slots (label, root hash, boot entry and its counter, which one
                    runs) and the last switch from the journal; read-only. The disk is the
                    one holding the running root (found by its PARTUUID) unless --disk names
@@ -39,7 +46,7 @@ public enum AgentCommand {
                    Exit 0, or 1 when the disk cannot be read.
 
     Exit status: 0 healthy (and blessed when asked), 1 unhealthy, 2 usage, 3 blessing failed.
-    For tuning: 0 done, 1 a step or check failed (each is named), 2 usage.
+    For tuning and preserved: 0 done, 1 a step or check failed (each is named), 2 usage.
     """
 
     struct Options {
@@ -57,6 +64,7 @@ public enum AgentCommand {
     public static func main(_ arguments: [String], readUKICommandLine: @escaping @Sendable (String) throws -> String,
                             resumeVMs: @escaping (inout SwitchJournal) -> Void = { _ in }) -> Int32 {
         if arguments.first == "tuning" { return TuningCommand.main(Array(arguments.dropFirst())) }
+        if arguments.first == "preserved" { return PreservedCommand.main(Array(arguments.dropFirst())) }
         if arguments.first == "status" {
             return StatusCommand.main(Array(arguments.dropFirst()), readUKICommandLine: readUKICommandLine)
         }

@@ -7,16 +7,10 @@ extension TuningChecks {
     func mountCheck(_ mount: TuningPromises.Mount) -> HealthGate.Check {
         let name = "tuning/mount \(mount.path)"
         guard let table = try? read("/proc/self/mountinfo") else { return Self.fail(name, "cannot read /proc/self/mountinfo") }
-        // mountinfo: ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTIONS
-        let entries = table.split(separator: "\n").compactMap { line -> (type: String, options: [String])? in
-            let words = line.split(separator: " ").map(String.init)
-            guard words.count > 4, words[4] == mount.path, let dash = words.firstIndex(of: "-"), dash + 3 < words.count else { return nil }
-            return (words[dash + 1], words[dash + 3].split(separator: ",").map(String.init))
-        }
-        guard let entry = entries.last else { return Self.fail(name, "nothing is mounted at \(mount.path)") }
+        guard let entry = MountTable(table).top(at: mount.path) else { return Self.fail(name, "nothing is mounted at \(mount.path)") }
         guard entry.type == "hugetlbfs" else { return Self.fail(name, "\(mount.path) is \(entry.type), not hugetlbfs") }
         let wanted = "pagesize=" + Self.kernelPageSize(mount.pageSizeKB)
-        let shown = entry.options.first { $0.hasPrefix("pagesize=") }
+        let shown = entry.superOptions.first { $0.hasPrefix("pagesize=") }
         guard let shown, Self.kilobytes(String(shown.dropFirst("pagesize=".count))) == mount.pageSizeKB else {
             return Self.fail(name, "\(mount.path) has \(shown ?? "no pagesize"), the image promises \(wanted)")
         }
@@ -34,6 +28,21 @@ extension TuningChecks {
         return problems.isEmpty
             ? Self.pass(name, "hugetlbfs \(wanted) group \(group) mode \(TuningPromises.octal(mount.mode))")
             : Self.fail(name, "\(mount.path): " + problems.joined(separator: ", "))
+    }
+
+    /// The preserved region's file system is mounted at its path: ext4 with DAX on a pmem
+    /// device (what `hostimg-agent preserved mount` leaves).
+    func preservedCheck(_ preserved: TuningPromises.Preserved) -> HealthGate.Check {
+        let name = "tuning/preserved"
+        guard let table = try? read("/proc/self/mountinfo") else { return Self.fail(name, "cannot read /proc/self/mountinfo") }
+        guard let entry = MountTable(table).top(at: preserved.path) else {
+            return Self.fail(name, "nothing is mounted at \(preserved.path) (hostimg-preserved.service; \(preserved.kernelParameter))")
+        }
+        let dax = entry.superOptions.contains { $0 == "dax" || $0 == "dax=always" }
+        guard entry.type == "ext4", dax, entry.source.hasPrefix("/dev/pmem") else {
+            return Self.fail(name, "\(preserved.path) is \(entry.source) (\(entry.type), \(entry.superOptions.joined(separator: ","))), not ext4 with dax on a pmem device")
+        }
+        return Self.pass(name, "\(entry.source) ext4 dax at \(preserved.path) (\(preserved.kernelParameter))")
     }
 
     /// A page size as the manifest writes it ("2M", "1G").

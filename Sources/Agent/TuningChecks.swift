@@ -43,6 +43,7 @@ public struct TuningChecks: Sendable {
         checks += promises.keptDevices.map { bindingCheck($0, wanted: false) }
         if let group = promises.deviceGroup, !promises.vfioDevices.isEmpty { checks.append(deviceGroupCheck(group)) }
         if let affinity = promises.affinity { checks.append(affinityCheck(affinity)) }
+        if let preserved = promises.preserved { checks.append(preservedCheck(preserved)) }
         return checks
     }
 

@@ -14,6 +14,9 @@
 /// keep 0000:00:02.0                      never bound to vfio-pci (the management NIC)
 /// device-group dpdk                      /dev/vfio/N belongs to this group
 /// affinity 0                             the CPUs systemd and its services run on
+/// preserved 1073741824 4294967296 /run/hostimg/preserved
+///                                        the memmap= region: size and physical offset in
+///                                        bytes, where its DAX file system is mounted
 /// ```
 ///
 /// A line this version does not know is an error: an agent older than the image must not
@@ -48,6 +51,38 @@ public struct TuningPromises: Sendable, Equatable {
         }
     }
 
+    /// The preserved-memory region (`tuning.preservedMemory`): the `memmap=SIZE!OFFSET` range
+    /// the kernel leaves alone, and where `hostimg-agent preserved mount` mounts its DAX file
+    /// system.
+    public struct Preserved: Sendable, Equatable {
+        public var size: UInt64
+        /// The physical address of the first byte.
+        public var offset: UInt64
+        public var path: String
+
+        public init(size: UInt64, offset: UInt64, path: String) {
+            self.size = size
+            self.offset = offset
+            self.path = path
+        }
+
+        /// One past the last byte (saturating: a parsed region never wraps).
+        public var end: UInt64 { offset.addingReportingOverflow(size).overflow ? .max : offset + size }
+
+        /// `memmap=1G!4G`: the kernel parameter that reserves the region (sizes as the
+        /// kernel's memparse reads them).
+        public var kernelParameter: String { "memmap=\(TuningPromises.kernelSize(size))!\(TuningPromises.kernelSize(offset))" }
+    }
+
+    /// `2M`, `1G`, `1536K`: the shortest exact form with the suffixes the kernel's memparse
+    /// reads (and the manifest writes).
+    public static func kernelSize(_ bytes: UInt64) -> String {
+        for (suffix, shift) in [("T", 40), ("G", 30), ("M", 20), ("K", 10)] as [(String, UInt64)] {
+            if bytes >= 1 << shift, bytes % (1 << shift) == 0 { return "\(bytes >> shift)\(suffix)" }
+        }
+        return "\(bytes)"
+    }
+
     public static let path = "/usr/lib/hostimg/tuning.conf"
 
     public var commandLine: [String] = []
@@ -60,6 +95,7 @@ public struct TuningPromises: Sendable, Equatable {
     public var deviceGroup: String?
     /// The housekeeping CPU list systemd's services are confined to.
     public var affinity: String?
+    public var preserved: Preserved?
 
     public init() {}
 
@@ -83,6 +119,7 @@ public struct TuningPromises: Sendable, Equatable {
         lines += keptDevices.map { "keep \($0)" }
         if let deviceGroup { lines.append("device-group \(deviceGroup)") }
         if let affinity { lines.append("affinity \(affinity)") }
+        if let preserved { lines.append("preserved \(preserved.size) \(preserved.offset) \(preserved.path)") }
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -121,7 +158,13 @@ extension TuningPromises {
             case ("affinity", 1):
                 guard CPUList.parse(arguments[0]) != nil else { throw fail("'\(arguments[0])' is not a CPU list") }
                 promises.affinity = arguments[0]
-            case ("cmdline", _), ("pool", _), ("mount", _), ("vfio", _), ("keep", _), ("device-group", _), ("affinity", _):
+            case ("preserved", 3):
+                guard let size = UInt64(arguments[0]), size > 0, let offset = UInt64(arguments[1]),
+                      !offset.addingReportingOverflow(size).overflow, arguments[2].hasPrefix("/") else {
+                    throw fail("preserved needs SIZE OFFSET PATH (bytes, bytes, an absolute path), got '\(arguments.joined(separator: " "))'")
+                }
+                promises.preserved = Preserved(size: size, offset: offset, path: arguments[2])
+            case ("cmdline", _), ("pool", _), ("mount", _), ("vfio", _), ("keep", _), ("device-group", _), ("affinity", _), ("preserved", _):
                 throw fail("'\(kind)' with \(arguments.count) word(s) after it")
             default:
                 throw fail("unknown promise '\(kind)' (an agent older than the image cannot check it)")

@@ -94,6 +94,15 @@ extension LintRule {
         LintRule("drivers.conflict", .error, "A module is both kept and denied."),
         LintRule("kexec.iommu-change", .error, "The IOMMU mode differs between the running and the target slot."),
 
+        // Preserved memory (VM-preserving switches).
+        LintRule("preserved.alignment", .error, "The preserved region's size or offset is not a multiple of 2 MiB."),
+        LintRule("preserved.gigabyte-alignment", .warning, "A preserved region of 1 GiB or more does not start on a 1 GiB boundary."),
+        LintRule("preserved.address", .error, "The preserved region starts below 16 MiB or runs across 4G (the PCI hole)."),
+        LintRule("preserved.e2fsprogs", .error, "The preserved region needs mkfs.ext4, but the package set leaves e2fsprogs out."),
+        LintRule("preserved.outside-memory", .error, hardware: true, "The preserved region is not inside the hardware's RAM."),
+        LintRule("preserved.memory", .error, hardware: true, "The preserved region, the hugepage pools and the host reserve need more than the memory."),
+        LintRule("kexec.preserved-change", .error, "The preserved-memory region differs between the running and the target slot."),
+
         // Non-root DPDK.
         LintRule("dpdk.group", .error, "The DPDK group is a privileged system group."),
         LintRule("dpdk.nothing-granted", .warning, "`tuning.dpdk` names no devices, mounts or services to grant."),

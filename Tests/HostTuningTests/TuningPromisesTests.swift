@@ -16,6 +16,7 @@ import Testing
         promises.keptDevices = ["0000:00:02.0"]
         promises.deviceGroup = "dpdk"
         promises.affinity = "0,16,32,48"
+        promises.preserved = TuningPromises.Preserved(size: 1 << 30, offset: 4 << 30, path: "/run/hostimg/preserved")
         return promises
     }
 
@@ -38,6 +39,7 @@ import Testing
             keep 0000:00:02.0
             device-group dpdk
             affinity 0,16,32,48
+            preserved 1073741824 4294967296 /run/hostimg/preserved
 
             """)
     }
@@ -99,6 +101,11 @@ import Testing
         ("mount /dev/hugepages 2048 dpdk 770", "mount needs PATH PAGE-SIZE-KB GROUP MODE"),
         ("mount /dev/hugepages 2048 dpdk 0780", "mount needs PATH PAGE-SIZE-KB GROUP MODE"),
         ("mount /dev/hugepages 2048 dpdk 00770", "mount needs PATH PAGE-SIZE-KB GROUP MODE"),
+        ("preserved 1073741824 4294967296", "'preserved' with 2 word(s) after it"),
+        ("preserved 1G 4G /run/hostimg/preserved", "preserved needs SIZE OFFSET PATH (bytes, bytes, an absolute path), got '1G 4G /run/hostimg/preserved'"),
+        ("preserved 0 4294967296 /run/hostimg/preserved", "preserved needs SIZE OFFSET PATH"),
+        ("preserved 1073741824 4294967296 run/hostimg/preserved", "preserved needs SIZE OFFSET PATH"),
+        ("preserved 2 18446744073709551615 /p", "preserved needs SIZE OFFSET PATH"),
     ])
     func aLineThisVersionCannotCheckIsAnErrorNamingIt(line: String, message: String) {
         let text = "# header\ncmdline iommu=pt\n" + line + "\n"
@@ -106,6 +113,18 @@ import Testing
         #expect(error?.line == 3)
         #expect(error?.message.contains(message) == true, "\(String(describing: error))")
         #expect(error?.description.hasPrefix("line 3: ") == true)
+    }
+
+    static let regions: [(UInt64, UInt64, String)] = [
+        (1 << 30, 4 << 30, "memmap=1G!4G"), (512 << 20, 6 << 30, "memmap=512M!6G"),
+        (3 << 40, 1536 << 20, "memmap=3T!1536M"), (4096 + 1, 16 << 20, "memmap=4097!16M"),
+    ]
+
+    @Test(arguments: regions)
+    func preservedRegionRendersAsTheKernelParameter(size: UInt64, offset: UInt64, parameter: String) {
+        let region = TuningPromises.Preserved(size: size, offset: offset, path: "/p")
+        #expect(region.kernelParameter == parameter)
+        #expect(region.end == offset + size)
     }
 
     @Test func theFirstBadLineIsTheOneReported() {

@@ -187,6 +187,7 @@ struct CorpusTests {
             "yaml.too-large": "HostileInputTests.tenMegabytes",
             // Needs `LintOptions.previousManifest` (`hostimg lint --previous`): KexecRuleTests.
             "kexec.iommu-change": "KexecRuleTests.modeChange",
+            "kexec.preserved-change": "PreservedMemoryTests.kexecChange",
         ]
         let catalog = Set(LintRule.catalog.map(\.id))
         var covered = Set<String>()

@@ -40,6 +40,11 @@ struct DriversStage: BuildStage {
                 required.append(Drivers.Requirement(module: module, reason: "a hypervisor host runs KVM (CPU vendor not fixed by tuning.iommu.mode)"))
             }
         }
+        if let region = tuning.preservedMemory {
+            for module in Tuning.PreservedMemory.kernelModules {
+                required.append(Drivers.Requirement(module: module, reason: "tuning.preservedMemory: the \(region.kernelParameter) region as /dev/pmem0 with an ext4 DAX file system"))
+            }
+        }
         for module in HostFiles.espModules {
             required.append(Drivers.Requirement(module: module, reason: "the ESP is mounted at /efi (vfat) and boot counting reads EFI variables"))
         }

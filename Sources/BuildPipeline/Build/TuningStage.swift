@@ -13,6 +13,9 @@ struct TuningStage: BuildStage {
     static let origin = "tuning"
 
     func run(_ state: inout TreeState) async throws -> String {
+        if let region = state.manifest.tuning.preservedMemory, !Self.hasProgram(Self.mkfs, in: state.tree) {
+            throw BuildError(stage: .tuning, "tuning.preservedMemory (\(region.location)) needs \(Self.mkfs) in the image: the agent formats an empty region with it; add e2fsprogs to `packages.include` (a base tarball must hold it)")
+        }
         let aliases = Self.moduleAliases(in: state.tree, store: state.store)
         let render = TuningRender.render(state.manifest.tuning, manifest: state.manifest.file) { id in
             Self.modules(claiming: id, aliases: aliases)
@@ -44,6 +47,18 @@ struct TuningStage: BuildStage {
                                                  usersCreated: accounts.users, groupsCreated: accounts.groups)
         let made = accounts.users.count + accounts.groups.count
         return "\(render.files.count) files, \(render.settings.count) settings" + (made > 0 ? ", \(made) accounts" : "")
+    }
+
+    /// What `hostimg-agent preserved mount` formats an empty region with (e2fsprogs).
+    static let mkfs = "/usr/sbin/mkfs.ext4"
+
+    /// A file at `path`, through symlinks (merged /usr: /sbin → usr/sbin); e2fsprogs ships
+    /// mkfs.ext4 as a hard link to mke2fs.
+    static func hasProgram(_ path: String, in tree: FileTree) -> Bool {
+        switch tree.resolve(path)?.node.kind {
+        case .regular?, .hardlink?: return true
+        default: return false
+        }
     }
 
     /// `modules.alias` of the tree's kernel: (pattern, module) pairs, empty without a kernel.

@@ -23,11 +23,13 @@ public enum ManifestRules {
         context.checkCPUs()
         context.checkDevices()
         context.checkDPDK()
+        context.checkPreservedMemory()
         context.checkKernelCommandLine()
         if loaded.hardware != nil {
             context.checkHugepagesAgainstHardware()
             context.checkCPUsAgainstHardware()
             context.checkDevicesAgainstHardware()
+            context.checkPreservedAgainstHardware()
         }
         return context.sink.diagnostics
     }

@@ -9,6 +9,7 @@ extension RuleContext {
         case .off?, nil: modules += ["kvm_intel", "kvm_amd"]
         }
         if tuning.vfio.isInUse { modules += ["vfio", "vfio_pci", "vfio_iommu_type1"] }
+        if tuning.preservedMemory != nil { modules += Tuning.PreservedMemory.kernelModules }
         return modules
     }
 
@@ -66,7 +67,7 @@ extension RuleContext {
         let needed = Set(modulesTuningNeeds)
         for denial in manifest.drivers.deny where needed.contains(Self.moduleKey(denial.value)) {
             sink.error(denial.location, "drivers.tuning-denied", "module '\(denial.value)' is denied but the tuning needs it",
-                       hint: "remove it from `drivers.deny`; \(tuning.vfio.isInUse ? "vfio devices and " : "")KVM need it")
+                       hint: "remove it from `drivers.deny`; \(tuning.vfio.isInUse ? "vfio devices and " : "")\(tuning.preservedMemory != nil ? "preserved memory and " : "")KVM need it")
         }
     }
 
@@ -127,6 +128,8 @@ extension RuleContext {
                     owner = tuning.cpus == nil ? nil : "tuning.cpus"
                 } else if KernelCommandLine.iommuParameters.contains(name) {
                     owner = tuning.iommu == nil ? nil : "tuning.iommu"
+                } else if KernelCommandLine.memoryMapParameters.contains(name) {
+                    owner = tuning.preservedMemory == nil ? nil : "tuning.preservedMemory"
                 } else {
                     owner = nil
                 }

@@ -56,6 +56,10 @@ public struct HardwareProfile: Sendable {
     public var smt: [Located<CPUSet>] = []
     public var cpuFlags: [Located<String>] = []
     public var pci: [PCIDevice] = []
+    /// The RAM below the 32-bit PCI hole (the end of the last "System RAM" range below 4G in
+    /// `/proc/iomem`); the rest of `memory` starts at 4G. Lets lint place a preserved region
+    /// exactly; without it lint assumes the least RAM above 4G a machine can have.
+    public var memoryBelow4G: Located<UInt64>?
 
     public struct NumaNode: Sendable {
         public var id: Located<Int>
@@ -70,10 +74,12 @@ public struct HardwareProfile: Sendable {
         public var location: SourceLocation
     }
 
-    static let keys = ["nodes", "smt", "cpuFlags", "pci"]
+    static let keys = ["nodes", "smt", "cpuFlags", "pci", "memoryBelow4G"]
 
     public var allCPUs: CPUSet { nodes.reduce(CPUSet([])) { $0.union($1.cpus.value) } }
     public var hasFlags: Bool { !cpuFlags.isEmpty }
+    /// Every node's memory.
+    public var totalMemory: UInt64 { nodes.reduce(0) { $0 + $1.memory.value } }
 
     static func decode(_ root: YNode, file: String, reader: inout SchemaReader) -> HardwareProfile {
         var profile = HardwareProfile(file: file)
@@ -87,6 +93,11 @@ public struct HardwareProfile: Sendable {
         }
         profile.smt = reader.list(f["smt"], path: "smt") { r, item, path in r.cpuSet(item, path: path) }
         profile.cpuFlags = reader.strings(f["cpuFlags"], path: "cpuFlags")
+        profile.memoryBelow4G = reader.size(f["memoryBelow4G"], path: "memoryBelow4G")
+        if let below = profile.memoryBelow4G, below.value > 4 << 30 {
+            reader.sink.error(below.location, "schema.value", "`memoryBelow4G` is \(Size.format(below.value)); RAM below 4G cannot be more than 4G",
+                              hint: "give the end of the last System RAM range below 4G in /proc/iomem, e.g. 2G")
+        }
         profile.pci = reader.list(f["pci"], path: "pci") { r, item, path in
             guard let d = r.mapping(item, path: path, keys: ["address", "id", "iommuGroup"], required: ["address"]),
                   let address = r.pciAddress(d["address"], path: "\(path).address") else { return nil }

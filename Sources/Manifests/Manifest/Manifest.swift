@@ -140,6 +140,8 @@ public struct Tuning: Sendable {
     public var managementNic: ManagementNIC?
     public var cpus: CPUs?
     public var dpdk: DPDK?
+    /// Physical memory kept from the kernel for VM-preserving switches (Tuning+Preserved.swift).
+    public var preservedMemory: PreservedMemory?
 
     public init() {}
 

@@ -1,10 +1,10 @@
 /// Schema v1, the `tuning` section (TUNING.md): hugepages, hugetlbfs mounts, IOMMU, vfio
-/// devices, the management NIC and CPU sets.
+/// devices, the management NIC, CPU sets, the DPDK group and preserved memory.
 extension Tuning {
     static func decode(_ node: YNode, reader: inout SchemaReader) -> Tuning {
         var tuning = Tuning()
         guard let fields = reader.mapping(node, path: "tuning",
-                                          keys: ["hugepages", "hugetlbfs", "iommu", "vfio", "managementNic", "cpus", "dpdk"]) else { return tuning }
+                                          keys: ["hugepages", "hugetlbfs", "iommu", "vfio", "managementNic", "cpus", "dpdk", "preservedMemory"]) else { return tuning }
         if let node = fields["hugepages"] { tuning.hugepages = decodeHugepages(node, reader: &reader) }
         tuning.hugetlbfs = reader.list(fields["hugetlbfs"], path: "tuning.hugetlbfs") { r, item, path in decodeMount(item, path: path, reader: &r) }
         if let node = fields["iommu"], let f = reader.mapping(node, path: "tuning.iommu", keys: ["mode", "unsafeNoIommu"], required: ["mode"]) {
@@ -29,7 +29,25 @@ extension Tuning {
         }
         if let node = fields["cpus"] { tuning.cpus = decodeCPUs(node, reader: &reader) }
         if let node = fields["dpdk"] { tuning.dpdk = decodeDPDK(node, reader: &reader) }
+        if let node = fields["preservedMemory"] { tuning.preservedMemory = decodePreserved(node, reader: &reader) }
         return tuning
+    }
+
+    /// `preservedMemory: {size, offset}`; a region of no bytes is refused here, where it was
+    /// written (the placement rules are lint's, Rules+Preserved.swift).
+    private static func decodePreserved(_ node: YNode, reader: inout SchemaReader) -> PreservedMemory? {
+        let path = "tuning.preservedMemory"
+        guard let f = reader.mapping(node, path: path, keys: ["size", "offset"], required: ["size"]),
+              let size = reader.size(f["size"], path: "\(path).size") else { return nil }
+        let offset = reader.size(f["offset"], path: "\(path).offset")
+        if f["offset"] != nil && offset == nil { return nil }
+        if size.value == 0 {
+            reader.invalid.insert("\(path).size")
+            reader.sink.error(size.location, "schema.value", "`\(path).size` is 0; the region needs memory to keep guests in",
+                              hint: "give the RAM of the VMs to preserve, e.g. size: 64G")
+            return nil
+        }
+        return PreservedMemory(size: size, offset: offset, location: node.location)
     }
 
     /// `dpdk: {group, members, memlock, services}`; names are checked as useradd would.

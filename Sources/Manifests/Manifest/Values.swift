@@ -1,3 +1,5 @@
+import HostTuning
+
 /// The typed values a manifest holds: sizes with units, CPU lists, PCI addresses and ids.
 /// Each parses from its text form and says what is wrong when it cannot.
 
@@ -54,12 +56,7 @@ public enum Size {
     }
 
     /// `2M`, `1G`, `1536K`: the shortest exact form, the way sizes are written back.
-    public static func format(_ bytes: UInt64) -> String {
-        for (suffix, shift) in [("T", 40), ("G", 30), ("M", 20), ("K", 10)] as [(String, UInt64)] {
-            if bytes >= 1 << shift, bytes % (1 << shift) == 0 { return "\(bytes >> shift)\(suffix)" }
-        }
-        return "\(bytes)"
-    }
+    public static func format(_ bytes: UInt64) -> String { TuningPromises.kernelSize(bytes) }
 
     /// `10.5 MiB`: for messages about sizes that need not be exact.
     public static func describe(_ bytes: UInt64) -> String {

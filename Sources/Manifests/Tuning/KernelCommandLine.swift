@@ -32,6 +32,7 @@ public enum KernelCommandLine {
                 arguments.append("irqaffinity=\(housekeeping)")
             }
         }
+        if let preserved = tuning.preservedMemory { arguments.append(preserved.kernelParameter) }
         return arguments
     }
 
@@ -39,6 +40,8 @@ public enum KernelCommandLine {
     static let hugepageParameters: Set<String> = ["hugepages", "hugepagesz", "default_hugepagesz"]
     static let cpuParameters: Set<String> = ["isolcpus", "nohz_full", "rcu_nocbs", "irqaffinity"]
     static let iommuParameters: Set<String> = ["intel_iommu", "amd_iommu", "iommu"]
+    /// A second `memmap=` would reserve or expose memory the agent does not know about.
+    static let memoryMapParameters: Set<String> = ["memmap"]
 
     static func name(of argument: String) -> String {
         String(argument.prefix { $0 != "=" })

@@ -5,7 +5,7 @@ import HostTuning
 /// applies and checks on the running host (`TuningPromises`).
 ///
 /// ```
-/// kernel command line                         hugepages, IOMMU, CPU isolation (KernelCommandLine)
+/// kernel command line                         hugepages, IOMMU, CPU isolation, memmap= (KernelCommandLine)
 /// /usr/lib/hostimg/tuning.conf                the promises, for hostimg-agent
 /// /etc/systemd/system/PATH.mount              one hugetlbfs mount per page size (pagesize=, gid=, mode=)
 /// /usr/lib/systemd/system/hostimg-tuning.service   per-node pools, vfio-pci bindings (early)
@@ -14,6 +14,7 @@ import HostTuning
 /// /etc/systemd/system.conf.d/60-hostimg-cpu-affinity.conf   systemd on the housekeeping CPUs
 /// /usr/lib/sysusers.d/hostimg-dpdk.conf       the DPDK group and its members
 /// /etc/security/limits.d/60-hostimg-dpdk.conf and SERVICE.d/60-hostimg-memlock.conf   memlock
+/// /usr/lib/systemd/system/hostimg-preserved.service   mounts the preserved region (DAX) early
 /// ```
 public struct TuningRender: Sendable {
     /// A file (or symlink) of the image and why it is there.
@@ -58,12 +59,13 @@ public struct TuningRender: Sendable {
         render.cpus(tuning)
         render.dpdk(tuning)
         render.service(tuning)
+        render.preserved(tuning)
         if !render.promises.isEmpty {
             let header = ["hostimg tuning promises, rendered from \(manifest) by hostimg build.",
                           "hostimg-agent applies the run-time part at boot and checks every line in the health gate."]
             render.files.insert(File(path: TuningPromises.path, text: render.promises.encoded(header: header), target: nil,
                                      why: "what the agent applies and checks on the running host",
-                                     source: tuning.hugepages?.location ?? .file(manifest)), at: 0)
+                                     source: tuning.hugepages?.location ?? tuning.preservedMemory?.location ?? .file(manifest)), at: 0)
         }
         return render
     }
