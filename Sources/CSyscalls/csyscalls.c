@@ -1,10 +1,14 @@
+// struct ucred and POSIX_SPAWN_SETSID are GNU extensions.
+#define _GNU_SOURCE
 #include "csyscalls.h"
 
 #include <errno.h>
+#include <spawn.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/reboot.h>
+#include <sys/socket.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -150,4 +154,28 @@ int hostimg_dm_remove(int control, const char *name) {
     int result = dm_prepare(&io, name, sizeof io);
     if (result != 0) return result;
     return dm_call(control, DM_DEV_REMOVE, &io);
+}
+
+int hostimg_peer_credentials(int fd, int32_t *pid, uint32_t *uid, uint32_t *gid) {
+    struct ucred credentials;
+    socklen_t length = sizeof(credentials);
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &length) != 0) return -errno;
+    *pid = credentials.pid;
+    *uid = credentials.uid;
+    *gid = credentials.gid;
+    return 0;
+}
+
+int hostimg_pidfd_open(int32_t pid) {
+    long result = syscall(SYS_pidfd_open, pid, 0);
+    return result < 0 ? -errno : (int)result;
+}
+
+int hostimg_pidfd_send_signal(int pidfd, int signal) {
+    long result = syscall(SYS_pidfd_send_signal, pidfd, signal, NULL, 0);
+    return result == 0 ? 0 : -errno;
+}
+
+short hostimg_posix_spawn_setsid_flag(void) {
+    return POSIX_SPAWN_SETSID;
 }

@@ -9,14 +9,14 @@ public struct LinuxSystemCalls: SystemCalls {
     /// A libc return value: `failed` when it signals an error, in which case errno is read
     /// before anything else can overwrite it.
     @inline(__always)
-    private func check<T>(_ value: T, failed: Bool) throws(Errno) -> T {
+    func check<T>(_ value: T, failed: Bool) throws(Errno) -> T {
         if failed { throw Errno.current }
         return value
     }
 
     /// A `hostimg_*` result: 0 or a negative errno.
     @inline(__always)
-    private func checkNegative(_ result: Int32) throws(Errno) {
+    func checkNegative(_ result: Int32) throws(Errno) {
         if result != 0 { throw Errno(-result) }
     }
 
@@ -103,24 +103,7 @@ public struct LinuxSystemCalls: SystemCalls {
     }
 
     public func spawn(_ path: String, arguments: [String], environment: [String], output: Int32?) throws(Errno) -> Int32 {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        if let output {
-            posix_spawn_file_actions_adddup2(&actions, output, 1)
-            posix_spawn_file_actions_adddup2(&actions, output, 2)
-        }
-        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        var envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup($0) } + [nil]
-        defer {
-            for pointer in argv { free(pointer) }
-            for pointer in envp { free(pointer) }
-        }
-        var pid: pid_t = 0
-        let result = posix_spawn(&pid, path, &actions, nil, &argv, &envp)
-        if result != 0 { throw Errno(result) }
-        return pid
+        try posixSpawn(path, arguments: arguments, environment: environment, output: output, detached: false)
     }
 
     public func wait(_ pid: Int32) throws(Errno) -> Int32 {

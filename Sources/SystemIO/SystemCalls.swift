@@ -77,7 +77,8 @@ public protocol SystemCalls: Sendable {
     /// getaddrinfo(3) for a TCP stream: the addresses of `host` (a name, an IPv4 or an IPv6
     /// literal) at `port`, in the resolver's order.
     func resolve(_ host: String, port: UInt16) throws(AddressLookupError) -> [SocketAddress]
-    /// socket(2): a TCP stream socket of `family` (AF_INET or AF_INET6), with SOCK_CLOEXEC.
+    /// socket(2): a stream socket of `family` (AF_INET or AF_INET6 for TCP, AF_UNIX), with
+    /// SOCK_CLOEXEC.
     func socket(family: Int32) throws(Errno) -> Int32
     /// connect(2). With a send timeout set, a connect that takes longer fails with EINPROGRESS.
     func connect(_ fd: Int32, to address: SocketAddress) throws(Errno)
@@ -87,6 +88,39 @@ public protocol SystemCalls: Sendable {
     func recv(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int
     /// setsockopt(2) SO_RCVTIMEO or SO_SNDTIMEO.
     func setTimeout(_ fd: Int32, _ direction: SocketDirection, _ timeout: Duration) throws(Errno)
+
+    // MARK: - Unix sockets and process handles (QMP, VMM), kept in this one block
+    /// getsockopt(2) SO_PEERCRED: who is on the other end of a connected Unix socket.
+    func peerCredentials(_ fd: Int32) throws(Errno) -> PeerCredentials
+    /// shutdown(2) SHUT_RDWR: a thread blocked in recv(2) on `fd` returns 0.
+    func shutdown(_ fd: Int32) throws(Errno)
+    /// poll(2) of one descriptor for `events` (POLLIN...): the `revents`, 0 when `timeout`
+    /// passed first. A zero timeout only looks.
+    func poll(_ fd: Int32, events: Int16, timeout: Duration) throws(Errno) -> Int16
+    /// pidfd_open(2): a close-on-exec descriptor of process `pid`, readable once it exited.
+    func pidfdOpen(_ pid: Int32) throws(Errno) -> Int32
+    /// pidfd_send_signal(2).
+    func pidfdSendSignal(_ pidfd: Int32, _ signal: Int32) throws(Errno)
+    /// waitpid(2) with WNOHANG: the raw wait status, nil while `pid` still runs; ECHILD when
+    /// it is not a child of this process.
+    func waitNonBlocking(_ pid: Int32) throws(Errno) -> Int32?
+    /// posix_spawn(3) of `path` (no PATH search) in a new session (setsid), so the child
+    /// outlives this process and its terminal: stdin is /dev/null, stdout and stderr are
+    /// `output` or /dev/null, and SIGPIPE has its default action.
+    func spawnDetached(_ path: String, arguments: [String], environment: [String], output: Int32?) throws(Errno) -> Int32
+}
+
+/// SO_PEERCRED's `struct ucred`: the peer process when it connected or listened.
+public struct PeerCredentials: Hashable, Sendable {
+    public var pid: Int32
+    public var uid: UInt32
+    public var gid: UInt32
+
+    public init(pid: Int32, uid: UInt32, gid: UInt32) {
+        self.pid = pid
+        self.uid = uid
+        self.gid = gid
+    }
 }
 
 /// What fstat(2)/stat(2) say about a file, the fields the package uses.

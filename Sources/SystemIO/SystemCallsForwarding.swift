@@ -120,4 +120,24 @@ extension SystemCallsForwarding {
     public func setTimeout(_ fd: Int32, _ direction: SocketDirection, _ timeout: Duration) throws(Errno) {
         try base.setTimeout(fd, direction, timeout)
     }
+
+    // MARK: - Unix sockets and process handles (QMP, VMM), kept in this one block
+
+    public func peerCredentials(_ fd: Int32) throws(Errno) -> PeerCredentials { try base.peerCredentials(fd) }
+
+    public func shutdown(_ fd: Int32) throws(Errno) { try base.shutdown(fd) }
+
+    public func poll(_ fd: Int32, events: Int16, timeout: Duration) throws(Errno) -> Int16 {
+        try base.poll(fd, events: events, timeout: timeout)
+    }
+
+    public func pidfdOpen(_ pid: Int32) throws(Errno) -> Int32 { try base.pidfdOpen(pid) }
+
+    public func pidfdSendSignal(_ pidfd: Int32, _ signal: Int32) throws(Errno) { try base.pidfdSendSignal(pidfd, signal) }
+
+    public func waitNonBlocking(_ pid: Int32) throws(Errno) -> Int32? { try base.waitNonBlocking(pid) }
+
+    public func spawnDetached(_ path: String, arguments: [String], environment: [String], output: Int32?) throws(Errno) -> Int32 {
+        try base.spawnDetached(path, arguments: arguments, environment: environment, output: output)
+    }
 }

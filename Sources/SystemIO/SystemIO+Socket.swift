@@ -3,9 +3,10 @@ import Glibc
 /// A socket address as the kernel takes it (`struct sockaddr_in` or `sockaddr_in6`, the
 /// bytes getaddrinfo(3) returned), with its family.
 public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
-    /// AF_INET or AF_INET6.
+    /// AF_INET, AF_INET6 or AF_UNIX.
     public var family: Int32
-    /// The `sockaddr_*` structure, `ai_addrlen` bytes.
+    /// The `sockaddr_*` structure, `ai_addrlen` bytes (for AF_UNIX the family, the path and
+    /// its NUL).
     public var bytes: [UInt8]
 
     public init(family: Int32, bytes: [UInt8]) {
@@ -13,8 +14,9 @@ public struct SocketAddress: Hashable, Sendable, CustomStringConvertible {
         self.bytes = bytes
     }
 
-    /// "127.0.0.1" or "::1" (inet_ntop(3)), for messages.
+    /// "127.0.0.1" or "::1" (inet_ntop(3)), or a Unix socket's path, for messages.
     public var description: String {
+        if family == AF_UNIX { return unixPath ?? "(unnamed Unix socket)" }
         var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
         // sin_addr sits at offset 4 of sockaddr_in, sin6_addr at offset 8 of sockaddr_in6.
         let offset = family == AF_INET6 ? 8 : 4
@@ -54,7 +56,7 @@ public struct AddressLookupError: Error, Hashable, Sendable, CustomStringConvert
 }
 
 extension SystemIO {
-    /// A connected TCP socket, closed in `deinit`. Every failure is a `SystemIOError` whose
+    /// A connected TCP or Unix stream socket, closed in `deinit`. Every failure is a `SystemIOError` whose
     /// path is "HOST port PORT" and whose operation names the call; a timeout is ETIMEDOUT
     /// with a detail that says how long was waited.
     public final class Socket: Sendable {
@@ -66,7 +68,7 @@ extension SystemIO {
         public let timeout: Duration
         let calls: any SystemCalls
 
-        private init(descriptor: Int32, peer: String, address: SocketAddress, timeout: Duration, calls: any SystemCalls) {
+        init(descriptor: Int32, peer: String, address: SocketAddress, timeout: Duration, calls: any SystemCalls) {
             self.descriptor = descriptor
             self.peer = peer
             self.address = address
@@ -99,10 +101,11 @@ extension SystemIO {
             throw failure
         }
 
-        private static func connect(
+        static func connect(
             to address: SocketAddress, peer: String, timeout: Duration, calls: any SystemCalls
         ) throws(SystemIOError) -> Socket {
-            let operation = "connect to \(address)"
+            // A Unix socket's peer is already its path.
+            let operation = address.family == AF_UNIX ? "connect" : "connect to \(address)"
             let descriptor: Int32
             do {
                 descriptor = try calls.socket(family: address.family)

@@ -77,4 +77,23 @@ int hostimg_dm_resume(int control, const char *name, unsigned int *major, unsign
 /// DM_DEV_REMOVE: undo a create whose table could not be loaded or resumed.
 int hostimg_dm_remove(int control, const char *name);
 
+// Processes and Unix sockets (QMP, VMM): what needs _GNU_SOURCE (struct ucred,
+// POSIX_SPAWN_SETSID) or has no glibc wrapper Swift can import (pidfd_open,
+// pidfd_send_signal).
+
+/// getsockopt(SO_PEERCRED): the process, user and group on the other end of a connected
+/// Unix socket, as they were when it called connect(2) or listen(2).
+int hostimg_peer_credentials(int fd, int32_t *pid, uint32_t *uid, uint32_t *gid);
+
+/// pidfd_open(2) (Linux 5.3+): a descriptor of process `pid`, close-on-exec, that poll(2)
+/// reports readable once the process has exited. Returns the descriptor or a negative errno.
+int hostimg_pidfd_open(int32_t pid);
+
+/// pidfd_send_signal(2): `signal` to the process `pidfd` names (never to a process that
+/// reused its pid).
+int hostimg_pidfd_send_signal(int pidfd, int signal);
+
+/// POSIX_SPAWN_SETSID for posix_spawnattr_setflags(3): the child starts a new session.
+short hostimg_posix_spawn_setsid_flag(void);
+
 #endif  // HOSTIMG_CSYSCALLS_H
