@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "HostTuning"),
         .target(name: "SlotInstall", dependencies: ["Agent", "Bundle", "BootEntries", "Crypto", "DMVerity", "FAT", "GPT", "PE", "Slots", "SystemIO", "ByteCodec"]),
         // The on-host switch (issue 15): phases 0–3 with the journal, over SlotInstall.
-        .target(name: "HostSwitch", dependencies: ["Agent", "SlotInstall", "Bundle", "HTTPSource", "GPT", "Slots", "SystemIO", "ByteCodec"]),
+        .target(name: "HostSwitch", dependencies: ["Agent", "SlotInstall", "Bundle", "HTTPSource", "VMM", "QMP", "GPT", "Slots", "SystemIO", "ByteCodec"]),
         .executableTarget(
             name: "hostimg-agent", dependencies: ["Agent", "HostSwitch"],
             linkerSettings: [.unsafeFlags(["-static-stdlib", "-Xlinker", "--strip-all", "-Xlinker", "--gc-sections"])]

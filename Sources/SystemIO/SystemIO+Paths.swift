@@ -118,3 +118,18 @@ extension SystemIO {
         return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 }
+
+extension SystemIO {
+    /// statvfs(3)'s bytes available to an unprivileged writer on the file system holding
+    /// `path`, or its nearest existing parent (a directory not created yet); nil when none can
+    /// be asked.
+    public static func freeBytes(nearest path: String) -> UInt64? {
+        var candidate = path
+        while true {
+            var info = statvfs()
+            if statvfs(candidate, &info) == 0 { return UInt64(info.f_bavail) * UInt64(info.f_frsize) }
+            guard candidate != "/", !candidate.isEmpty else { return nil }
+            candidate = directory(of: candidate)
+        }
+    }
+}

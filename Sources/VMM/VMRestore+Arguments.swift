@@ -33,6 +33,12 @@ extension VMM {
         return result + ["-incoming", "defer"]
     }
 
+    /// The program that starts `argv` (its argv[0], resolved as `resolveExecutable` does).
+    public static func executable(for argv: [String]) throws(VMMError.Reason) -> String {
+        guard let program = argv.first, !program.isEmpty else { throw .refused("the VM's command line is empty") }
+        return try resolveExecutable(program)
+    }
+
     /// argv[0] as a program to start: a path as it is, a bare name found in
     /// `executableDirectories` (a regular file with an execute bit).
     static func resolveExecutable(_ name: String) throws(VMMError.Reason) -> String {
