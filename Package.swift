@@ -46,7 +46,7 @@ let package = Package(
         // The on-host switch (issue 15): phases 0–3 with the journal, over SlotInstall.
         .target(name: "HostSwitch", dependencies: ["Agent", "SlotInstall", "Bundle", "HTTPSource", "VMM", "QMP", "GPT", "Slots", "SystemIO", "ByteCodec"]),
         .executableTarget(
-            name: "hostimg-agent", dependencies: ["Agent", "HostSwitch"],
+            name: "hostimg-agent", dependencies: ["Agent", "HostSwitch", "SystemIO"],
             linkerSettings: [.unsafeFlags(["-static-stdlib", "-Xlinker", "--strip-all", "-Xlinker", "--gc-sections"])]
         ),
 

@@ -12,6 +12,8 @@ public enum AgentCommand {
            hostimg-agent boot [--early] [--esp DIR] [--health-dir DIR] [--json]
            hostimg-agent switch SOURCE [...]   (hostimg-agent switch --help)
            hostimg-agent status [--json] [--disk FILE] [--esp DIR] [--journal FILE]
+           hostimg-agent vms [--json] [--allow-cold]     (hostimg-agent vms --help)
+           hostimg-agent qmp SOCKET COMMAND [ARGUMENTS-JSON]
 
     health   run the health gate: systemd has no failed unit and every executable in
              the health directory exits 0; exit 0 when healthy, 1 when not.

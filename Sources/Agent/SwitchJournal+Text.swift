@@ -46,7 +46,7 @@ extension SwitchJournal {
     }
 
     /// Seconds with milliseconds, as text ("1796041200.125").
-    static func format(_ seconds: Double) -> String {
+    public static func format(_ seconds: Double) -> String {
         let millis = Int64((seconds * 1000).rounded())
         let fraction = String(millis % 1000)
         return "\(millis / 1000)." + String(repeating: "0", count: 3 - fraction.count) + fraction

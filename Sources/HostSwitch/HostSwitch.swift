@@ -32,6 +32,8 @@ public struct HostSwitch {
         /// Read every payload once before the slot is touched (a file or a device); false for
         /// a stream read once (HTTP), checked while it is written.
         public var verifyFirst = true
+        /// The VMs' part (`VMSwitch`): where their sockets are, `--allow-cold`.
+        public var vms = VMSwitch.Options()
 
         public init() {}
     }
@@ -69,6 +71,8 @@ public struct HostSwitch {
     public func run(_ bundle: UpdateBundle.Reader) throws -> Outcome {
         let started = host.moment()
         let checked = try check(bundle)
+        var vms = try prepareVMs()
+        defer { vms?.close() }
         let plan = checked.plan
         let how: String
         switch options.method {
@@ -78,8 +82,9 @@ public struct HostSwitch {
         }
         let summary = "\(plan.name) \(checked.runningLabel.split(separator: "_").last.map(String.init) ?? "?") → \(plan.version): "
             + "write slot \(plan.slotLetter) (now \(plan.previousLabel)) of \(checked.disk), \(how)"
-        if options.planOnly { return .planned(summary + "; nothing was written") }
+        if options.planOnly { return .planned(summary + "; nothing was written" + (vms.map { "\n" + $0.plan.text } ?? "")) }
         report("plan: " + summary)
+        if let vms { vms.plan.lines.forEach { report("plan: " + $0) } }
         var journal = SwitchJournal(
             transaction: Hex.encode(try host.random().prefix(8)), name: plan.name, version: plan.version,
             rootHash: plan.rootHash, previousRootHash: Hex.encode(checked.running), targetSlot: plan.slotIndex,
@@ -93,7 +98,9 @@ public struct HostSwitch {
             try journal.save(options.journalPath)
             return .installed("slot \(plan.slotLetter) holds \(plan.name) \(plan.version); it boots on the next reboot")
         }
+        if vms != nil { try replanVMs(&vms, entry: entry, journal: &journal) }
         try stage(entry: entry, journal: &journal)
+        if let vms { try preserveVMs(vms, journal: &journal) }
         return try reboot(journal: &journal)
     }
 

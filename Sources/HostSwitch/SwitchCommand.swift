@@ -11,7 +11,7 @@ import SystemIO
 public enum SwitchCommand {
     public static let usage = """
     usage: hostimg-agent switch SOURCE [--reboot | --no-reboot] [--plan] [--json]
-                                [--allow-downgrade] [--watchdog-timeout SECONDS]
+                                [--allow-downgrade] [--allow-cold] [--watchdog-timeout SECONDS]
                                 [--disk DEVICE] [--esp DIR] [--journal FILE] [--trust DIR] [--ca FILE]
 
     Installs the signed update bundle SOURCE (a file, a block device holding one, or an
@@ -25,14 +25,23 @@ public enum SwitchCommand {
     stage    the new UKI's kernel, initrd and command line are loaded with kexec_file_load
              and /dev/watchdog is armed; the firmware's choice stays on this slot until
              the new one passes its health gate
+    vms      every QEMU with a QMP socket in /run/hostimg/vms is planned in check (preserve:
+             RAM in the preserved region, only device state saved; save: RAM saved to the
+             state partition; cold: why not, e.g. hugetlbfs RAM or a vfio device), and
+             right before the kexec paused and saved in parallel; the sentinel is written
+             into the preserved region. A cold VM refuses the switch unless --allow-cold.
     reboot   sync, kexec. On the new kernel `hostimg-agent boot` runs the health gate,
-             blesses the slot and disarms the watchdog, or kexecs back here.
+             blesses the slot, disarms the watchdog and resumes the VMs (sentinel checked
+             first), or kexecs back here with the VMs still preserved and resumes them here.
 
       --reboot            reboot through the firmware instead of kexec
       --no-reboot         install and stop; the next reboot tries the new slot
       --plan              check and print what would happen; write nothing
       --json              one JSON object on stdout at the end
       --allow-downgrade   install a version that is not newer than the running one
+      --allow-cold        let VMs that cannot be kept (cold) be shut down before the
+                          switch and started afresh with the same command line after it
+      --vms-dir DIR       where the VMs' QMP sockets are (default /run/hostimg/vms)
       --watchdog-timeout  seconds before the armed watchdog resets a hung kernel (600)
       --ca FILE           https: the CA certificates (PEM) the server must chain to
                           (default: the system's); the bundle's signature is checked
@@ -129,7 +138,8 @@ public enum SwitchCommand {
             case "--plan": options.planOnly = true
             case "--json": json = true
             case "--allow-downgrade": options.allowDowngrade = true
-            case "--watchdog-timeout", "--disk", "--esp", "--journal", "--trust", "--ca":
+            case "--allow-cold": options.vms.allowCold = true
+            case "--watchdog-timeout", "--disk", "--esp", "--journal", "--trust", "--ca", "--vms-dir":
                 guard index + 1 < arguments.count else { return .failure(.init(message: "\(argument) needs a value")) }
                 index += 1
                 let value = arguments[index]
@@ -143,6 +153,7 @@ public enum SwitchCommand {
                 case "--esp": options.esp = value
                 case "--journal": options.journalPath = value
                 case "--ca": caFile = value
+                case "--vms-dir": options.vms.vmsDirectory = value
                 default: options.trustDirectory = value
                 }
             default:

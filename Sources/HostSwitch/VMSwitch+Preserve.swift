@@ -47,7 +47,7 @@ extension VMSwitch {
                 try writeSentinel(entries: entries, region: region, transaction: journal.transaction)
             } catch {
                 try save(journal)
-                throw restartHere(journal: &journal, save: save, because: "sentinel: \(error)", report: report)
+                throw restartHere(prepared, journal: &journal, save: save, because: "sentinel: \(error)", report: report)
             }
         }
         try save(journal)
@@ -56,7 +56,7 @@ extension VMSwitch {
         }
         if !failed.isEmpty {
             let reason = failed.map { "\($0.name): \($0.error ?? "")" }.joined(separator: "; ")
-            throw restartHere(journal: &journal, save: save, because: reason, report: report)
+            throw restartHere(prepared, journal: &journal, save: save, because: reason, report: report)
         }
     }
 
@@ -136,14 +136,27 @@ extension VMSwitch {
         let sentinel = try Sentinel.record(transaction: transaction, region: region ?? Sentinel.Region(size: "-", offset: "-"),
                                            vms: inputs)
         try sentinel.write(to: options.sentinelPath)
+        if options.corruptSentinel { try Self.corrupt(options.sentinelPath) }
+    }
+
+    /// The test hook behind `HOSTIMG_TEST_CORRUPT_SENTINEL=1`: one byte of the written
+    /// sentinel flipped (past its magic), so an end-to-end test sees the boot-time agent refuse
+    /// to resume and say why, with the VMs' RAM untouched.
+    static func corrupt(_ path: String) throws {
+        var bytes = try SystemIO.readFile(path, limit: 1 << 24)
+        guard bytes.count > 16 else { return }
+        bytes[bytes.count / 2] ^= 0x5A
+        try SystemIO.replace(path, with: bytes, permissions: 0o600)
     }
 
     /// After a failed preserve: every VM that was saved and quit is started again here from
     /// its state (the ones that failed were resumed by the save itself); the switch stops.
-    func restartHere(journal: inout SwitchJournal, save: (SwitchJournal) throws -> Void, because reason: String,
-                     report: (String) -> Void) -> SwitchError {
+    func restartHere(_ prepared: Prepared, journal: inout SwitchJournal, save: (SwitchJournal) throws -> Void,
+                     because reason: String, report: (String) -> Void) -> SwitchError {
         report("vms: preserving failed (\(reason)); starting the saved VMs again on this kernel")
-        resume(&journal, region: nil, checkSentinel: false, report: report)
+        var arguments: [String: [String]] = [:]
+        for entry in prepared.plan.entries { arguments[entry.name] = entry.arguments?.argv }
+        resume(&journal, arguments: arguments, report: report)
         try? save(journal)
         let lost = journal.vms.filter { $0.failure != nil && $0.steps.contains { $0.event == .quit } }.map(\.name)
         return SwitchError.failed(phase: .stage, reason: "VMs could not be preserved: \(reason)"

@@ -57,7 +57,7 @@ extension VMSwitch {
         try? SystemIO.makeDirectory(options.vmsDirectory, mode: 0o755)
         let clock = WallClock()
         let options = self.options
-        let results = (try? AsyncBridge.wait {
+        let results: [Saved] = (try? AsyncBridge.wait { () async -> [Saved] in
             await withTaskGroup(of: Saved.self) { group in
                 for vm in waiting {
                     let argv = arguments[vm.name] ?? []
@@ -87,7 +87,7 @@ extension VMSwitch {
             if vm.path == .cold {
                 result.events.append((.relaunched, clock.now(), nil))
                 let executable = try VMM.executable(for: argv)
-                _ = try QEMUProcess.spawn(executable: executable, arguments: parsed.with(incomingDefer: false),
+                _ = try VMM.QEMUProcess.spawn(executable: executable, arguments: parsed.with(incomingDefer: false),
                                           environment: SystemIO.programEnvironment, logPath: log)
                 result.events.append((.resumed, clock.now(), nil))
                 return result

@@ -1,4 +1,5 @@
 import Agent
+import Glibc
 import QMP
 import SystemIO
 import VMM
@@ -11,7 +12,7 @@ import VMM
 ///
 /// One QMP connection per VM is opened here and kept until the save: QEMU serves one QMP
 /// client at a time, and the plan's version and process come from that same connection.
-public struct VMSwitch {
+public struct VMSwitch: Sendable {
     public struct Options: Sendable {
         public var vmsDirectory = VMDiscovery.defaultDirectory
         public var preservedMount = "/run/hostimg/preserved"
@@ -20,6 +21,9 @@ public struct VMSwitch {
         /// `--allow-cold`: cold VMs are shut down and started afresh after the switch.
         public var allowCold = false
         public var procRoot = "/proc"
+        /// A test hook (`HOSTIMG_TEST_CORRUPT_SENTINEL=1` in the switch's environment): the
+        /// sentinel is damaged right after it is written.
+        public var corruptSentinel = getenv("HOSTIMG_TEST_CORRUPT_SENTINEL").map { String(cString: $0) == "1" } ?? false
 
         public init() {}
     }
@@ -29,7 +33,15 @@ public struct VMSwitch {
         public var plan: VMPlan
         /// By VM name.
         var clients: [String: QMP.Client]
+        var vms: [RunningVM]
+        var settings: VMPlan.Settings
         public var isEmpty: Bool { plan.entries.isEmpty }
+
+        /// The plan again, now that the new slot's QEMU is known (after the install).
+        public mutating func replan(newQEMU: NewSlotQEMU) {
+            settings.newQEMU = newQEMU
+            plan = VMPlan(vms: vms, settings: settings)
+        }
 
         public func close() { clients.values.forEach { $0.close() } }
     }
@@ -67,7 +79,7 @@ public struct VMSwitch {
         let plan = VMPlan(vms: vms, settings: settings)
         var byName: [String: QMP.Client] = [:]
         for vm in vms { if let client = clients[vm.socketPath] { byName[vm.name] = client } }
-        return Prepared(plan: plan, clients: byName)
+        return Prepared(plan: plan, clients: byName, vms: vms, settings: settings)
     }
 
     /// The `*.qmp` sockets of the VMs directory.

@@ -16,9 +16,9 @@ enum Firmware {
     /// q35 with qemu-dev's devices (`q35Devices`), OVMF from flash, `disk` writable (the ESP's
     /// renames must persist across boots). No `-kernel`: firmware boots the disk.
     static func arguments(disk: String, variables: String, secureBoot: Bool = false, resets: Bool = false,
-                          reachLoopback: Bool = false) -> [String] {
+                          reachLoopback: Bool = false, memory: String = "1536") -> [String] {
         let machine = secureBoot ? "q35,smm=on" : "q35"
-        var arguments = ["-accel", "tcg", "-machine", machine, "-cpu", "max", "-smp", "2", "-m", "1536"]
+        var arguments = ["-accel", "tcg", "-machine", machine, "-cpu", "max", "-smp", "2", "-m", memory]
         // A reset (a watchdog's) restarts the firmware; otherwise QEMU exits on one.
         if !resets { arguments.append("-no-reboot") }
         if secureBoot { arguments += ["-global", "driver=cfi.pflash01,property=secure,value=on"] }

@@ -53,6 +53,8 @@ enum HostFiles {
     RemainAfterExit=yes
     ExecStart=\(agentPath) boot
     TimeoutStartSec=10min
+    # The QEMUs it relaunches after a VM-preserving switch stay when the unit stops or restarts.
+    KillMode=process
 
     [Install]
     WantedBy=multi-user.target

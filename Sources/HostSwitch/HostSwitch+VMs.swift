@@ -1,0 +1,71 @@
+import Agent
+import SystemIO
+import VMM
+
+/// The VMs in the switch's phases: planned in phase 0 (a blocked plan refuses the switch with
+/// nothing written and nothing paused), planned again once the new slot's UKI says which QEMU
+/// it carries, and preserved after the stage phase, right before the kexec.
+extension HostSwitch {
+    /// Phase 0's VM plan; nil when no VM runs (or `--no-reboot`, which leaves them alone).
+    func prepareVMs() throws -> VMSwitch.Prepared? {
+        guard options.method != .none else { return nil }
+        let kexecSeconds = (try? SwitchJournal.load(options.journalPath))?.flatMap(\.blackout)
+        let vmSwitch = VMSwitch(options: options.vms)
+        let prepared = try AsyncBridge.wait { try await vmSwitch.prepare(newQEMU: .unknown, measuredKexecSeconds: kexecSeconds) }
+        guard !prepared.isEmpty else {
+            prepared.close()
+            return nil
+        }
+        if options.method == .reboot, !options.vms.allowCold {
+            prepared.close()
+            throw SwitchError.refused("\(prepared.plan.entries.count) VM(s) run here and a firmware reboot would stop them "
+                + "(\(prepared.plan.entries.map(\.name).joined(separator: ", "))); a kexec switch keeps them, --allow-cold "
+                + "shuts them down and starts them afresh; nothing was paused")
+        }
+        if let refusal = prepared.plan.refusal {
+            prepared.close()
+            throw SwitchError.refused(refusal)
+        }
+        if prepared.plan.entries.contains(where: { $0.path == .preserve }),
+           VMSwitch.region(commandLine: (try? host.commandLine()) ?? "") == nil {
+            prepared.close()
+            throw SwitchError.refused("VMs keep their RAM in \(options.vms.preservedMount), but this kernel's command line "
+                + "reserves no region (no memmap=SIZE!OFFSET): their RAM would not survive the kexec; nothing was paused")
+        }
+        return prepared
+    }
+
+    /// After the install: the new slot's QEMU (its UKI's `HOSTIMG_QEMU_VERSION`) against the
+    /// running ones. A plan that becomes blocked stops the switch with the slot installed and
+    /// nothing paused.
+    func replanVMs(_ vms: inout VMSwitch.Prepared?, entry: String, journal: inout SwitchJournal) throws {
+        guard var prepared = vms else { return }
+        let osRelease = (try? UKIOSRelease.read(entry)) ?? [:]
+        let running = prepared.plan.entries.compactMap(\.qemuVersion)
+        prepared.replan(newQEMU: VMSwitch.newSlotQEMU(osRelease: osRelease, running: running))
+        vms = prepared
+        guard let refusal = prepared.plan.refusal else { return }
+        journal.fail(.stage, reason: refusal, at: host.moment())
+        journal.result = .failed("the VMs cannot cross to the new slot: \(refusal); \(journal.name) \(journal.version) stays installed but is not booted")
+        try? journal.save(options.journalPath)
+        throw SwitchError.failed(phase: .stage, reason: refusal)
+    }
+
+    /// Stops and saves every VM (they run again here if that fails), then the sentinel.
+    func preserveVMs(_ prepared: VMSwitch.Prepared, journal: inout SwitchJournal) throws {
+        let region = VMSwitch.region(commandLine: (try? host.commandLine()) ?? "")
+        report("vms: pausing \(prepared.plan.entries.count) VM(s)" + (prepared.plan.predictedBlackout.map { ", predicted blackout \(SwitchJournal.format($0)) s" } ?? ""))
+        let path = options.journalPath
+        do {
+            try VMSwitch(options: options.vms).preserve(prepared, region: region, journal: &journal,
+                                                       save: { try $0.save(path) }, report: report)
+        } catch {
+            host.disarmWatchdog()
+            host.unloadKexec()
+            journal.fail(.stage, reason: "\(error)", at: host.moment())
+            journal.result = .failed("\(error); \(journal.name) \(journal.version) stays installed but is not booted")
+            try? journal.save(path)
+            throw error
+        }
+    }
+}
