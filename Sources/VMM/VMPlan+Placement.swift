@@ -102,6 +102,9 @@ extension VMPlan {
         if arguments.has("snapshot") {
             reasons.append("-snapshot keeps its disk writes in temporary files that end with the QEMU process")
         }
+        for file in arguments.values(of: "readconfig") {
+            reasons.append("-readconfig \(file) holds part of its configuration, which the planner does not read")
+        }
         return reasons
     }
 
@@ -109,6 +112,8 @@ extension VMPlan {
     static func assess(_ vm: RunningVM, settings: Settings) -> Entry {
         var entry = Entry(vm: vm)
         if let problem = vm.problem {
+            // Kept when readable, so a cold restart (--allow-cold) still has the command line.
+            entry.arguments = vm.argv.flatMap { try? QEMUArguments($0) }
             entry.path = .cold([problem])
             return entry
         }

@@ -58,7 +58,8 @@ public struct VMPlan: Sendable {
         /// Bytes of RAM in the migration stream (0 for `.preserve` and `.cold`).
         public var streamBytes: UInt64 = 0
         /// Whether the save sets `x-ignore-shared` (skipping the preserved files). False when
-        /// a shared block outside the preserved region must be in the stream.
+        /// a shared block outside the preserved region must be in the stream. Meaningful for
+        /// `.preserve` (always true) and `.save`.
         public var ignoreShared = true
         public var path: Path = .cold([])
         /// The guest-RAM files kept in place (for the sentinel's sample).
