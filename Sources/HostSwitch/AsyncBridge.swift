@@ -4,7 +4,9 @@ import Glibc
 /// plain programs whose phases are sequential) and waits for it on the calling thread. The
 /// caller is the program's main thread, never a thread of Swift's cooperative pool, so
 /// blocking it cannot starve the task it waits for; the QMP client reads on threads of its
-/// own, and every QMP wait has its own time-out, so the wait ends.
+/// own, and every QMP wait has its own time-out, so the wait ends. Called from a pool thread
+/// (an async test, an async command) it could starve the pool: HostSwitch enters it only when
+/// there are VM sockets to talk to, which only a host has.
 enum AsyncBridge {
     /// A one-shot box the task fills and the waiting thread empties.
     private final class Box<T: Sendable>: @unchecked Sendable {

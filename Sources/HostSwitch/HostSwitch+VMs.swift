@@ -8,7 +8,8 @@ import VMM
 extension HostSwitch {
     /// Phase 0's VM plan; nil when no VM runs (or `--no-reboot`, which leaves them alone).
     func prepareVMs() throws -> VMSwitch.Prepared? {
-        guard options.method != .none else { return nil }
+        // No socket, no VM: nothing to plan, and no async work to wait for (AsyncBridge).
+        guard options.method != .none, !VMSwitch(options: options.vms).sockets().isEmpty else { return nil }
         let kexecSeconds = (try? SwitchJournal.load(options.journalPath))?.flatMap(\.blackout)
         let vmSwitch = VMSwitch(options: options.vms)
         let prepared = try AsyncBridge.wait { try await vmSwitch.prepare(newQEMU: .unknown, measuredKexecSeconds: kexecSeconds) }

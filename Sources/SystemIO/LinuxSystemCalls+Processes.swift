@@ -46,8 +46,10 @@ extension LinuxSystemCalls {
     }
 
     /// posix_spawn(3): stdin /dev/null; stdout and stderr `output` when given, else inherited
-    /// or, `detached`, /dev/null; `detached` also starts a new session and restores SIGPIPE's
-    /// default action (a caller that ignores it must not pass that on to a VMM).
+    /// or, `detached`, /dev/null; `detached` also starts a new session, restores SIGPIPE's
+    /// default action (a caller that ignores it must not pass that on to a VMM) and empties
+    /// the signal mask: a thread of Swift's pool or of Dispatch blocks most signals, and a
+    /// QEMU started from one would otherwise never see SIGTERM.
     func posixSpawn(_ path: String, arguments: [String], environment: [String], output: Int32?,
                     detached: Bool) throws(Errno) -> Int32 {
         var actions = posix_spawn_file_actions_t()
@@ -69,7 +71,11 @@ extension LinuxSystemCalls {
             sigemptyset(&defaults)
             sigaddset(&defaults, SIGPIPE)
             posix_spawnattr_setsigdefault(&attributes, &defaults)
-            posix_spawnattr_setflags(&attributes, hostimg_posix_spawn_setsid_flag() | Int16(POSIX_SPAWN_SETSIGDEF))
+            var mask = sigset_t()
+            sigemptyset(&mask)
+            posix_spawnattr_setsigmask(&attributes, &mask)
+            posix_spawnattr_setflags(&attributes, hostimg_posix_spawn_setsid_flag() | Int16(POSIX_SPAWN_SETSIGDEF)
+                                                  | Int16(POSIX_SPAWN_SETSIGMASK))
         }
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         var envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup($0) } + [nil]
