@@ -152,7 +152,7 @@ let package = Package(
         .testTarget(name: "BootEntriesTests", dependencies: ["BootEntries"]),
         .testTarget(name: "QMPTests", dependencies: ["QMP", "SystemIO", "TestSupport"]),
         .testTarget(name: "VMMTests", dependencies: ["VMM", "QMP", "Crypto", "SystemIO", "ByteCodec", "TestSupport"]),
-        .testTarget(name: "SlotInstallTests", dependencies: ["SlotInstall", "HostSwitch", "PE", "SystemIO", "Agent", "Bundle", "Crypto", "DMVerity", "FAT", "GPT", "Slots", "ByteCodec", "TestSupport"]),
+        .testTarget(name: "SlotInstallTests", dependencies: ["SlotInstall", "HostSwitch", "VMM", "QMP", "PE", "SystemIO", "Agent", "Bundle", "Crypto", "DMVerity", "FAT", "GPT", "Slots", "ByteCodec", "TestSupport"]),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "HostTuning", "Crypto", "GPT", "Slots", "SystemIO", "ByteCodec", "TestSupport"]),
         // The promises file both sides read: its syntax, PCI addresses, CPU lists.
         .testTarget(name: "HostTuningTests", dependencies: ["HostTuning"]),

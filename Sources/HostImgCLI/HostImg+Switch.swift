@@ -2,6 +2,7 @@ import Agent
 import ArgumentParser
 import Bundle
 import Crypto
+import Foundation
 import HostSwitch
 import SlotInstall
 
@@ -57,6 +58,9 @@ extension HostImg {
         @Flag(help: "On a host: install a version that is not newer than the running one.")
         var allowDowngrade = false
 
+        @Flag(help: "On a host: let VMs that cannot be kept be shut down and started afresh after the switch.")
+        var allowCold = false
+
         @Flag(help: "On a host: one JSON object on stdout at the end (result, phase, message).")
         var json = false
 
@@ -81,6 +85,7 @@ extension HostImg {
             if noKexec { arguments.append("--reboot") }
             if noReboot { arguments.append("--no-reboot") }
             if allowDowngrade { arguments.append("--allow-downgrade") }
+            if allowCold { arguments.append("--allow-cold") }
             if json { arguments.append("--json") }
             if let ca { arguments += ["--ca", ca] }
             return arguments + ["--watchdog-timeout", String(watchdogTimeout)]
@@ -88,7 +93,13 @@ extension HostImg {
 
         func run() async throws {
             guard let disk else {
-                throw ExitCode(SwitchCommand.main(hostArguments))
+                // On a thread of its own: the switch waits for its VMs' QMP work on the calling
+                // thread, which must not be one of the cooperative pool's.
+                let arguments = hostArguments
+                let status = await withCheckedContinuation { continuation in
+                    Thread { continuation.resume(returning: SwitchCommand.main(arguments)) }.start()
+                }
+                throw ExitCode(status)
             }
             let console = Console.current
             do {

@@ -45,11 +45,24 @@ extension HostSwitch {
         let running = prepared.plan.entries.compactMap(\.qemuVersion)
         prepared.replan(newQEMU: VMSwitch.newSlotQEMU(osRelease: osRelease, running: running))
         vms = prepared
-        guard let refusal = prepared.plan.refusal else { return }
+        guard let refusal = prepared.plan.refusal ?? regionChange(prepared, entry: entry) else { return }
         journal.fail(.stage, reason: refusal, at: host.moment())
         journal.result = .failed("the VMs cannot cross to the new slot: \(refusal); \(journal.name) \(journal.version) stays installed but is not booted")
         try? journal.save(options.journalPath)
         throw SwitchError.failed(phase: .stage, reason: refusal)
+    }
+
+    /// Why the new slot's reservation cannot take the preserved VMs: its UKI's command line
+    /// reserves another region (or none), so the new kernel would hand their RAM to its
+    /// allocator. Nil when the regions are the same or no VM keeps RAM there.
+    func regionChange(_ prepared: VMSwitch.Prepared, entry: String) -> String? {
+        guard prepared.plan.entries.contains(where: { $0.path == .preserve }) else { return nil }
+        let running = VMSwitch.region(commandLine: (try? host.commandLine()) ?? "")
+        let new = (try? UKICommandLine.read(entry)).flatMap { VMSwitch.region(commandLine: $0) }
+        guard running != new else { return nil }
+        func show(_ region: Sentinel.Region?) -> String { region.map { "memmap=\($0.size)!\($0.offset)" } ?? "no memmap=" }
+        return "the new slot reserves \(show(new)) and this one \(show(running)): the preserved VMs' RAM would be handed "
+            + "to the new kernel's allocator; nothing was paused"
     }
 
     /// Stops and saves every VM (they run again here if that fails), then the sentinel.

@@ -39,7 +39,8 @@ public struct HostSwitch {
     }
 
     public enum Outcome: Sendable, Equatable {
-        case planned(String)
+        /// `--plan`: what would happen, and the VM plan as JSON (`VMPlan+JSON.swift`) when VMs run.
+        case planned(String, vms: String? = nil)
         /// Installed; `--no-reboot`.
         case installed(String)
         /// The kexec or reboot was asked for (returns only in tests and with systemctl).
@@ -70,9 +71,10 @@ public struct HostSwitch {
 
     public func run(_ bundle: UpdateBundle.Reader) throws -> Outcome {
         let started = host.moment()
-        let checked = try check(bundle)
+        // The VMs first: a plan that refuses does so in a second, not after the payloads' check.
         var vms = try prepareVMs()
         defer { vms?.close() }
+        let checked = try check(bundle)
         let plan = checked.plan
         let how: String
         switch options.method {
@@ -82,7 +84,9 @@ public struct HostSwitch {
         }
         let summary = "\(plan.name) \(checked.runningLabel.split(separator: "_").last.map(String.init) ?? "?") → \(plan.version): "
             + "write slot \(plan.slotLetter) (now \(plan.previousLabel)) of \(checked.disk), \(how)"
-        if options.planOnly { return .planned(summary + "; nothing was written" + (vms.map { "\n" + $0.plan.text } ?? "")) }
+        if options.planOnly {
+            return .planned(summary + "; nothing was written" + (vms.map { "\n" + $0.plan.text } ?? ""), vms: vms?.plan.json)
+        }
         report("plan: " + summary)
         if let vms { vms.plan.lines.forEach { report("plan: " + $0) } }
         var journal = SwitchJournal(

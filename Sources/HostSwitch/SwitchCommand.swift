@@ -73,12 +73,13 @@ public enum SwitchCommand {
             options.verifyFirst = !streamed
             let outcome = try HostSwitch(options: options, host: host, report: progress).run(bundle)
             let (result, message): (String, String)
+            var vmsJSON: String?
             switch outcome {
-            case let .planned(text): (result, message) = ("planned", text)
+            case let .planned(text, vms): (result, message, vmsJSON) = ("planned", text, vms)
             case let .installed(text): (result, message) = ("installed", text)
             case let .rebooting(text): (result, message) = ("rebooting", text)
             }
-            finish(json: parsed.json, result: result, message: message, phase: nil)
+            finish(json: parsed.json, result: result, message: message, phase: nil, vms: vmsJSON)
             return 0
         } catch let error as SwitchError {
             if case let .failed(phase, _) = error {
@@ -101,10 +102,12 @@ public enum SwitchCommand {
         var message: String
     }
 
-    static func finish(json: Bool, result: String, message: String, phase: String?) {
+    /// The last line; with `--json` one object `{"result","phase","message"}`, plus `"vms"` (the
+    /// VM plan, `VMPlan+JSON.swift`) for a `--plan` with VMs running.
+    static func finish(json: Bool, result: String, message: String, phase: String?, vms: String? = nil) {
         if json {
             AgentCommand.write("{\"result\":\(JSONString.quote(result)),\"phase\":\(phase.map(JSONString.quote) ?? "null"),"
-                               + "\"message\":\(JSONString.quote(message))}", error: false)
+                               + "\"message\":\(JSONString.quote(message))" + (vms.map { ",\"vms\":" + $0 } ?? "") + "}", error: false)
         } else {
             let failed = result == "failed" || result == "refused"
             AgentCommand.write("hostimg: switch: \(failed ? "error: " : "")\(message)", error: failed)

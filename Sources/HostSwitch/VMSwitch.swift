@@ -21,6 +21,8 @@ public struct VMSwitch: Sendable {
         /// `--allow-cold`: cold VMs are shut down and started afresh after the switch.
         public var allowCold = false
         public var procRoot = "/proc"
+        /// How long a VM's QEMU has to answer on its QMP socket before it is planned cold.
+        public var connectTimeout: Duration = .seconds(5)
         /// A test hook (`HOSTIMG_TEST_CORRUPT_SENTINEL=1` in the switch's environment): the
         /// sentinel is damaged right after it is written.
         public var corruptSentinel = getenv("HOSTIMG_TEST_CORRUPT_SENTINEL").map { String(cString: $0) == "1" } ?? false
@@ -57,7 +59,7 @@ public struct VMSwitch: Sendable {
     public func prepare(newQEMU: NewSlotQEMU, measuredKexecSeconds: Double?) async throws -> Prepared {
         var clients: [String: QMP.Client] = [:]
         for socket in sockets() {
-            if let client = try? await QMP.Client.connect(path: socket, timeout: .seconds(5)) { clients[socket] = client }
+            if let client = try? await QMP.Client.connect(path: socket, timeout: options.connectTimeout) { clients[socket] = client }
         }
         let found = clients
         var vms = try VMDiscovery.discover(directory: options.vmsDirectory, procRoot: options.procRoot) { socket in

@@ -32,7 +32,8 @@ final class FakeQMPServer: @unchecked Sendable {
         Thread.detachNewThread {
             defer { finished.signal() }
             var ready = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
-            guard poll(&ready, 1, 10_000) == 1 else { return }
+            // Long: the client is async test code, which a loaded run may start late.
+            guard poll(&ready, 1, 300_000) == 1 else { return }
             let client = accept(listener, nil, nil)
             guard client >= 0 else { return }
             let peer = FakeQMPPeer(fd: client)
@@ -41,9 +42,9 @@ final class FakeQMPServer: @unchecked Sendable {
         }
     }
 
-    /// Waits (at most 10 s) until the script has run and the client's socket is closed.
+    /// Waits (at most 60 s) until the script has run and the client's socket is closed.
     func waitUntilDone() {
-        _ = finished.wait(timeout: .now() + 10)
+        _ = finished.wait(timeout: .now() + 60)
     }
 
     deinit { Glibc.close(listener) }
@@ -66,7 +67,8 @@ final class FakeQMPPeer: @unchecked Sendable {
         _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
     }
 
-    /// The next command the client sent; nil when it closed or nothing came for 5 s.
+    /// The next command the client sent; nil when it closed or nothing came for 60 s (long:
+    /// a loaded test run may pause the client's tasks for seconds).
     func receive() -> JSONValue? {
         while true {
             if let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
@@ -75,7 +77,7 @@ final class FakeQMPPeer: @unchecked Sendable {
                 return try? JSONValue(parsing: line)
             }
             var ready = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            guard poll(&ready, 1, 5000) == 1 else { return nil }
+            guard poll(&ready, 1, 60_000) == 1 else { return nil }
             var buffer = [UInt8](repeating: 0, count: 4096)
             let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             guard count > 0 else { return nil }

@@ -80,7 +80,7 @@ import TestSupport
         var options = host.options()
         options.planOnly = true
         let planned = try HostSwitch(options: options, host: host.actions, report: { _ in }).run(try UpdateBundle.Reader(path: host.base.bundle))
-        guard case let .planned(text) = planned else { Issue.record("\(planned)"); return }
+        guard case let .planned(text, _) = planned else { Issue.record("\(planned)"); return }
         #expect(text.contains("0.1.0 → 0.2.0") && text.contains("slot B"), "\(text)")
 
         func refused(_ fixture: HostFixture, _ expected: String, _ change: (inout HostSwitch.Options) -> Void = { _ in }) {
