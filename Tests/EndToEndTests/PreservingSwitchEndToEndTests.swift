@@ -69,7 +69,7 @@ struct PreservingSwitchEndToEndTests {
     @Test("a counting inner guest survives the kexec to v2 and the rollback from v3; hugetlbfs is cold; a bad sentinel refuses")
     func preservedAcrossKexec() async throws {
         let scratch = try ScratchDirectory()
-        let builds = try await SwitchVariants.build(in: scratch, base: "qemu-hv.yaml", lock: "qemu-hv.lock")
+        let builds = try await SwitchVariants.build(in: scratch, base: "qemu-hv.yaml", lock: "qemu-hv.lock", foreign: false)
         let disk = scratch.path("disk.img")
         try Firmware.copyDisk(builds.v1.image, to: disk)
         try Firmware.freshVariables(at: scratch.path("vars.fd"))

@@ -44,7 +44,9 @@ struct SwitchVariants {
         return flipped
     }
 
-    static func build(in scratch: ScratchDirectory, base: String = "qemu-dev.yaml", lock: String = "qemu-dev.lock") async throws -> SwitchVariants {
+    /// `foreign: false` skips the bundle signed by another key (its slot is then version 2's).
+    static func build(in scratch: ScratchDirectory, base: String = "qemu-dev.yaml", lock: String = "qemu-dev.lock",
+                      foreign withForeign: Bool = true) async throws -> SwitchVariants {
         let project = try copyProject(in: scratch)
         try "#!/bin/sh\necho 'version 3 is unhealthy on purpose (test)'\nexit 1\n"
             .write(toFile: project + "/overlays/failing-health/etc/hostimg/health.d/90-fail", atomically: true, encoding: .utf8)
@@ -55,10 +57,13 @@ struct SwitchVariants {
         let v2 = try await variant(project, scratch, "v2", base: base, lock: lock, extra: "image:\n  version: 0.2.0\n", key: key)
         let v3 = try await variant(project, scratch, "v3", base: base, lock: lock,
                                    extra: "image:\n  version: 0.3.0\noverlays:\n  - ../overlays/failing-health\n", key: key)
-        let other = try ScratchDirectory()
-        _ = try BootEndToEndTests.developmentSigning(in: other, commonName: "another key")
-        let foreign = try await variant(project, scratch, "foreign", base: base, lock: lock, extra: "image:\n  version: 0.2.0\n",
+        var foreign = v2
+        if withForeign {
+            let other = try ScratchDirectory()
+            _ = try BootEndToEndTests.developmentSigning(in: other, commonName: "another key")
+            foreign = try await variant(project, scratch, "foreign", base: base, lock: lock, extra: "image:\n  version: 0.2.0\n",
                                         key: (other.path("key.pem"), other.path("cert.pem")))
+        }
         return SwitchVariants(v1: v1, v2: v2, v3: v3, flipped: try flippedCopy(of: v2.bundle, in: scratch), foreign: foreign.bundleDisk)
     }
 
