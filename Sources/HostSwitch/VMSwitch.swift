@@ -108,7 +108,9 @@ public struct VMSwitch: Sendable {
     /// The preserved region's identity on this kernel: `memmap=SIZE!OFFSET` from its command
     /// line (the last one, as the kernel applies them in order); nil without one.
     public static func region(commandLine: String) -> Sentinel.Region? {
-        let memmaps = commandLine.split(separator: " ").filter { $0.hasPrefix("memmap=") && $0.contains("!") }
+        // Any white space or NUL separates: a UKI's .cmdline may end in a newline or a NUL.
+        let words = commandLine.split { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r" || $0 == "\0" }
+        let memmaps = words.filter { $0.hasPrefix("memmap=") && $0.contains("!") }
         guard let last = memmaps.last else { return nil }
         let value = last.dropFirst("memmap=".count)
         guard let bang = value.firstIndex(of: "!") else { return nil }

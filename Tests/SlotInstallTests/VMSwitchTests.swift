@@ -140,6 +140,8 @@ struct VMSwitchTests {
         #expect(VMSwitch.region(commandLine: "memmap=512M!2G memmap=1G!4G") == Sentinel.Region(size: "1G", offset: "4G"))
         #expect(VMSwitch.region(commandLine: "memmap=64M$0x100000 quiet") == nil)
         #expect(VMSwitch.region(commandLine: "roothash=ab") == nil)
+        // A UKI's .cmdline as read from the section: a newline and NULs at the end.
+        #expect(VMSwitch.region(commandLine: "roothash=ab memmap=1G!4G\n\0\0") == Sentinel.Region(size: "1G", offset: "4G"))
     }
 
     @Test func theNewSlotsQEMUComesFromItsDebianVersion() {
