@@ -41,7 +41,7 @@ extension SystemIO {
         let name = path.split(separator: "/").last.map(String.init) ?? path
         let pid: Int32
         do {
-            pid = try calls.spawn(path, arguments: [name] + arguments, environment: environment, output: ends.write)
+            pid = try spawnWaitingOutBusy(path, arguments: [name] + arguments, environment: environment, output: ends.write)
         } catch {
             try? calls.close(ends.read)
             try? calls.close(ends.write)
@@ -63,6 +63,26 @@ extension SystemIO {
         }
         try? calls.close(ends.read)
         return ProcessResult(termination: try reap(pid, path: path), output: output, truncated: truncated)
+    }
+
+    /// posix_spawn, retried while the program is "Text file busy" (ETXTBSY): a file just
+    /// written is busy for as long as any process still holds a descriptor open for writing
+    /// on it, and a process another thread forks in that moment holds a copy until its exec,
+    /// even with O_CLOEXEC. That lasts microseconds, so a few short waits (about 1 s in all)
+    /// outlast it; a program that stays busy fails with ETXTBSY as before.
+    static func spawnWaitingOutBusy(_ path: String, arguments: [String], environment: [String],
+                                    output: Int32) throws(Errno) -> Int32 {
+        var wait = 2
+        while true {
+            do {
+                return try calls.spawn(path, arguments: arguments, environment: environment, output: output)
+            } catch where error.code == ETXTBSY && wait <= 512 {
+                var request = timespec(tv_sec: 0, tv_nsec: wait * 1_000_000)
+                var remaining = timespec()
+                while nanosleep(&request, &remaining) != 0, errno == EINTR { request = remaining }
+                wait *= 2
+            }
+        }
     }
 
     /// One read(2): the byte count, 0 at the end (or on an error: the output stops there),
