@@ -5,7 +5,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := pkg-config libarchive-dev libzstd-dev libssl-dev libkmod-dev \
 	erofs-utils cryptsetup-bin gdisk fdisk dosfstools mtools kmod libarchive-tools \
 	sbsigntool qemu-system-x86 qemu-utils ovmf systemd-boot-efi zstd xz-utils openssl python3-yaml binutils \
-	systemd-container
+	systemd-container busybox-static
 HOSTIMG := .build/debug/hostimg
 
 .PHONY: all deps build demo test e2e bench clean fuzz fuzz-build fuzz-ci

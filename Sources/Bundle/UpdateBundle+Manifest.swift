@@ -7,10 +7,11 @@ extension UpdateBundle {
     /// with them the signature) depend only on the values:
     /// ```
     /// {"format":1,"name":"…","version":"…","architecture":"x86-64","rootHash":"…",
-    ///  "signedBy":"…","payloads":[{"role":"root","file":"root.erofs.zst","size":…,
+    ///  "commandLine":"…","qemuVersion":"…","signedBy":"…","payloads":[{"role":"root","file":"root.erofs.zst","size":…,
     ///  "sha256":"…","compressedSize":…,"compressedSha256":"…","compression":"zstd"},…]}
     /// ```
-    /// (one line in the file; `signedBy` only in signed bundles). A reader accepts only this
+    /// (one line in the file; `commandLine` and `qemuVersion` only when the build knows them,
+    /// `signedBy` only in signed bundles). A reader accepts only this
     /// canonical form, so two parsers can never disagree about what a signed manifest says.
     public struct Manifest: Sendable, Equatable, Codable {
         public var format: Int
@@ -19,6 +20,14 @@ extension UpdateBundle {
         public var architecture: String
         /// The dm-verity root hash of the root payload, lowercase hex.
         public var rootHash: String
+        /// The slot's kernel command line (its UKI's `.cmdline`, without the trailing
+        /// newline): what a switch checks before anything is written, e.g. that the preserved
+        /// region (`memmap=`) is the running slot's. Nil in bundles of older builds.
+        public var commandLine: String?
+        /// The Debian version of the slot's `qemu-system-x86`, when it has one and the bundle
+        /// says (`commandLine` present): whether running VMs' migration streams can cross to
+        /// it is decided at plan time. Nil when the slot has no QEMU or the build is older.
+        public var qemuVersion: String?
         /// SHA-256 fingerprint (lowercase hex of the DER certificate) of the signer; nil in
         /// an unsigned bundle.
         public var signedBy: String?
@@ -26,16 +35,26 @@ extension UpdateBundle {
 
         public init(
             format: Int = UpdateBundle.formatVersion, name: String, version: String,
-            architecture: String = UpdateBundle.defaultArchitecture, rootHash: String, signedBy: String? = nil,
-            payloads: [PayloadInfo]
+            architecture: String = UpdateBundle.defaultArchitecture, rootHash: String, commandLine: String? = nil,
+            qemuVersion: String? = nil, signedBy: String? = nil, payloads: [PayloadInfo]
         ) {
             self.format = format
             self.name = name
             self.version = version
             self.architecture = architecture
             self.rootHash = rootHash
+            self.commandLine = commandLine
+            self.qemuVersion = qemuVersion
             self.signedBy = signedBy
             self.payloads = payloads
+        }
+
+        /// A command line as the manifest holds it: without the newline, NULs and spaces a
+        /// `.cmdline` file or section ends with.
+        public static func trimmedCommandLine(_ text: String) -> String {
+            var scalars = Substring(text).unicodeScalars
+            while let last = scalars.last, last == "\n" || last == "\0" || last == " " || last == "\r" { scalars.removeLast() }
+            return String(scalars)
         }
 
         /// The payload of a role, if the bundle has one.
@@ -83,6 +102,8 @@ extension UpdateBundle.Manifest {
     public func encoded() -> [UInt8] {
         var json = "{\"format\":\(format),\"name\":\(Self.quoted(name)),\"version\":\(Self.quoted(version))"
         json += ",\"architecture\":\(Self.quoted(architecture)),\"rootHash\":\(Self.quoted(rootHash))"
+        if let commandLine { json += ",\"commandLine\":\(Self.quoted(commandLine))" }
+        if let qemuVersion { json += ",\"qemuVersion\":\(Self.quoted(qemuVersion))" }
         if let signedBy { json += ",\"signedBy\":\(Self.quoted(signedBy))" }
         json += ",\"payloads\":["
         for (index, payload) in payloads.enumerated() {
@@ -134,6 +155,14 @@ extension UpdateBundle.Manifest {
         }
         guard Self.isHex(rootHash, lengths: [64, 128]) else {
             throw fail("rootHash", "is \(Self.quoted(rootHash)); expected 64 or 128 lowercase hex digits")
+        }
+        if let commandLine, !(1...4096).contains(commandLine.utf8.count)
+            || commandLine.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) {
+            throw fail("commandLine", "is \(Self.quoted(commandLine)); expected 1 to 4096 bytes without control characters")
+        }
+        if let qemuVersion, !(1...128).contains(qemuVersion.count)
+            || qemuVersion.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value >= 0x7f }) {
+            throw fail("qemuVersion", "is \(Self.quoted(qemuVersion)); expected a Debian version (1 to 128 printable characters)")
         }
         if let signedBy, !Self.isHex(signedBy, lengths: [64]) {
             throw fail("signedBy", "is \(Self.quoted(signedBy)); expected a SHA-256 fingerprint (64 lowercase hex digits)")

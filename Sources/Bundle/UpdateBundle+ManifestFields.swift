@@ -84,6 +84,8 @@ extension UpdateBundle.Manifest {
         self.version = try object.string("version")
         architecture = try object.string("architecture")
         rootHash = try object.string("rootHash")
+        commandLine = try object.optionalString("commandLine")
+        qemuVersion = try object.optionalString("qemuVersion")
         signedBy = try object.optionalString("signedBy")
         var payloads: [UpdateBundle.PayloadInfo] = []
         for (element, at) in try object.array("payloads") {

@@ -14,12 +14,14 @@ extension UpdateBundle {
     ///   - mtime: the modification time of every member, seconds since 1970 (0 to 8^11 - 1).
     ///   - level: zstd level (see `Zstandard.levels`).
     ///   - architecture: written into the manifest as is.
+    ///   - commandLine, qemuVersion: the slot's facts a switch checks at plan time (see
+    ///     `Manifest`); nil leaves them out.
     ///   - progress: (uncompressed bytes done, total), called after each chunk.
     @discardableResult
     public static func write(
         to path: String, name: String, version: String, rootHash: String, payloads: [PayloadSource],
         signer: Signer?, mtime: Int64, level: Int = Zstandard.defaultLevel,
-        architecture: String = UpdateBundle.defaultArchitecture,
+        architecture: String = UpdateBundle.defaultArchitecture, commandLine: String? = nil, qemuVersion: String? = nil,
         progress: (@Sendable (UInt64, UInt64) -> Void)? = nil
     ) throws -> Manifest {
         try checkArguments(mtime: mtime, level: level)
@@ -27,6 +29,7 @@ extension UpdateBundle {
         let placeholder = String(repeating: "0", count: 64)
         var manifest = Manifest(
             name: name, version: version, architecture: architecture, rootHash: rootHash,
+            commandLine: commandLine.map(Manifest.trimmedCommandLine), qemuVersion: qemuVersion,
             signedBy: signer?.certificate.sha256Fingerprint,
             payloads: payloads.map {
                 PayloadInfo(
@@ -122,6 +125,10 @@ extension UpdateBundle {
                 output: { compressed.append(contentsOf: $0) })
             manifest.payloads[index] = result.info(role: info.role)
             replaced[info.role] = compressed
+        }
+        // The manifest's copy of a replaced command line follows the payload.
+        if manifest.commandLine != nil, let bytes = replacing[.commandLine] {
+            manifest.commandLine = Manifest.trimmedCommandLine(String(decoding: bytes, as: UTF8.self))
         }
         manifest.signedBy = signer.certificate.sha256Fingerprint
         let manifestBytes = manifest.encoded()

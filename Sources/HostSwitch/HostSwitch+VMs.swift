@@ -1,4 +1,5 @@
 import Agent
+import Bundle
 import SystemIO
 import VMM
 
@@ -36,6 +37,21 @@ extension HostSwitch {
         return prepared
     }
 
+    /// Still in phase 0, once the bundle is checked: its signed manifest's command line and
+    /// QEMU (bundles of older builds carry neither; then the install's UKI decides) against
+    /// the running VMs and this slot's reservation. A plan that becomes blocked refuses the
+    /// switch with nothing written and nothing paused.
+    func planVMs(_ vms: inout VMSwitch.Prepared?, manifest: UpdateBundle.Manifest) throws {
+        guard var prepared = vms, let commandLine = manifest.commandLine else { return }
+        let running = prepared.plan.entries.compactMap(\.qemuVersion)
+        let osRelease = manifest.qemuVersion.map { ["HOSTIMG_QEMU_VERSION": $0] } ?? [:]
+        prepared.replan(newQEMU: VMSwitch.newSlotQEMU(osRelease: osRelease, running: running))
+        vms = prepared
+        if let refusal = prepared.plan.refusal ?? regionChange(prepared, newCommandLine: commandLine) {
+            throw SwitchError.refused(refusal.hasSuffix("nothing was paused") ? refusal : refusal + "; nothing was paused")
+        }
+    }
+
     /// After the install: the new slot's QEMU (its UKI's `HOSTIMG_QEMU_VERSION`) against the
     /// running ones. A plan that becomes blocked stops the switch with the slot installed and
     /// nothing paused.
@@ -45,20 +61,22 @@ extension HostSwitch {
         let running = prepared.plan.entries.compactMap(\.qemuVersion)
         prepared.replan(newQEMU: VMSwitch.newSlotQEMU(osRelease: osRelease, running: running))
         vms = prepared
-        guard let refusal = prepared.plan.refusal ?? regionChange(prepared, entry: entry) else { return }
+        let commandLine = (try? UKICommandLine.read(entry)) ?? ""
+        guard let refusal = prepared.plan.refusal ?? regionChange(prepared, newCommandLine: commandLine) else { return }
         journal.fail(.stage, reason: refusal, at: host.moment())
         journal.result = .failed("the VMs cannot cross to the new slot: \(refusal); \(journal.name) \(journal.version) stays installed but is not booted")
         try? journal.save(options.journalPath)
         throw SwitchError.failed(phase: .stage, reason: refusal)
     }
 
-    /// Why the new slot's reservation cannot take the preserved VMs: its UKI's command line
-    /// reserves another region (or none), so the new kernel would hand their RAM to its
-    /// allocator. Nil when the regions are the same or no VM keeps RAM there.
-    func regionChange(_ prepared: VMSwitch.Prepared, entry: String) -> String? {
+    /// Why the new slot's reservation cannot take the preserved VMs: its command line (the
+    /// bundle manifest's or its UKI's) reserves another region (or none), so the new kernel
+    /// would hand their RAM to its allocator. Nil when the regions are the same or no VM
+    /// keeps RAM there.
+    func regionChange(_ prepared: VMSwitch.Prepared, newCommandLine: String) -> String? {
         guard prepared.plan.entries.contains(where: { $0.path == .preserve }) else { return nil }
         let running = VMSwitch.region(commandLine: (try? host.commandLine()) ?? "")
-        let new = (try? UKICommandLine.read(entry)).flatMap { VMSwitch.region(commandLine: $0) }
+        let new = VMSwitch.region(commandLine: newCommandLine)
         guard running != new else { return nil }
         func show(_ region: Sentinel.Region?) -> String { region.map { "memmap=\($0.size)!\($0.offset)" } ?? "no memmap=" }
         return "the new slot reserves \(show(new)) and this one \(show(running)): the preserved VMs' RAM would be handed "

@@ -75,6 +75,7 @@ public struct HostSwitch {
         var vms = try prepareVMs()
         defer { vms?.close() }
         let checked = try check(bundle)
+        try planVMs(&vms, manifest: bundle.manifest)
         let plan = checked.plan
         let how: String
         switch options.method {

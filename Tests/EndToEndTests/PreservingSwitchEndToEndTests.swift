@@ -1,3 +1,4 @@
+import Bundle
 import Foundation
 import Testing
 import TestSupport
@@ -9,7 +10,9 @@ import TestSupport
 /// through QMP before and after never goes back. Version 3 fails its health check: back on
 /// version 2 by kexec with the VM still preserved, resumed there. A hugetlbfs-backed VM is
 /// planned cold and refuses the switch without --allow-cold. A damaged sentinel (the test
-/// hook) makes the agent refuse to resume and say so, the VM's RAM left as it was.
+/// hook) makes the agent refuse to resume and say so, the VM's RAM left as it was. Beside the
+/// counter, a small Linux guest (`InnerLinuxGuest`) crosses the same switches: its boot_id
+/// stays and its uptime goes on.
 @Suite("VM-preserving switch: nested QEMU on qemu-hv (OVMF)", .serialized,
        .enabled(if: ProcessInfo.processInfo.environment["HOSTIMG_NETWORK_TESTS"] == "1", "set HOSTIMG_NETWORK_TESTS=1 (make e2e): needs deb.debian.org"),
        .enabled(if: GuestConsole.binary != nil, "qemu-system-x86_64 is not installed"),
@@ -52,6 +55,21 @@ struct PreservingSwitchEndToEndTests {
         return 0
     }
 
+    /// The pid of the VM `name` in `hostimg-agent vms --json`.
+    static func pid(_ console: GuestConsole, _ name: String) async throws -> Int? {
+        try await plan(console).first { $0["name"] as? String == name }?["pid"] as? Int
+    }
+
+    /// The Linux guest's reading after a switch: newer than `before`, the same boot.
+    static func expectContinued(_ console: GuestConsole, from before: InnerLinuxGuest.Reading?, _ what: String) async throws -> InnerLinuxGuest.Reading? {
+        let after = try await InnerLinuxGuest.reading(console, after: before, timeout: .seconds(300))
+        if let before, let after {
+            #expect(after.bootID == before.bootID && after.uptime > before.uptime,
+                    "the inner Linux guest rebooted \(what): \(before) before, \(after) after")
+        }
+        return after
+    }
+
     /// The inner VM's pid and path from `hostimg-agent vms --json`.
     static func plan(_ console: GuestConsole) async throws -> [[String: Any]] {
         let output = try await console.run("hostimg-agent vms --json").output
@@ -70,17 +88,25 @@ struct PreservingSwitchEndToEndTests {
     func preservedAcrossKexec() async throws {
         let scratch = try ScratchDirectory()
         let builds = try await SwitchVariants.build(in: scratch, base: "qemu-hv.yaml", lock: "qemu-hv.lock", foreign: false)
+        // The bundle says what the plan checks before anything is written: its slot's command
+        // line (the reservation) and its QEMU.
+        let manifest = try UpdateBundle.Reader(path: builds.v2.bundle).manifest
+        #expect(manifest.commandLine?.contains("memmap=1G!4G") == true && manifest.commandLine?.contains(builds.v2.rootHash) == true)
+        #expect(manifest.qemuVersion?.hasPrefix("1:7.2") == true, "\(manifest.qemuVersion ?? "no qemuVersion")")
         let disk = scratch.path("disk.img")
         try Firmware.copyDisk(builds.v1.image, to: disk)
         try Firmware.freshVariables(at: scratch.path("vars.fd"))
-        let bundles = SwitchEndToEndTests.bundleDisks([builds.v2.bundleDisk, builds.v3.bundleDisk, builds.v1.bundleDisk])
+        let linuxDisk = try InnerLinuxGuest.payloadDisk(kernel: scratch.path("out-v1/vmlinuz"), in: scratch)
+        let bundles = SwitchEndToEndTests.bundleDisks([builds.v2.bundleDisk, builds.v3.bundleDisk, builds.v1.bundleDisk, linuxDisk])
         let arguments = Firmware.arguments(disk: disk, variables: scratch.path("vars.fd"), memory: "4G") + bundles
         let console = try GuestConsole(arguments: arguments, logPath: scratch.path("preserve.log"))
         _ = try await console.loginShell(timeout: Self.timeout)
         _ = try await console.run("systemctl is-system-running --wait", timeout: .seconds(900))
         _ = try await console.run("until systemctl is-active -q hostimg-health.service; do sleep 1; done", timeout: .seconds(600))
 
-        // The inner guest, and a second one on hugetlbfs that cannot be kept.
+        // The inner guests (the Linux one first: it takes longest to boot), and a third one on
+        // hugetlbfs that cannot be kept.
+        #expect(try await console.run(InnerLinuxGuest.launch(from: SwitchEndToEndTests.device(3))).status == 0)
         _ = try await console.run(Self.writeBootSector)
         #expect(try await console.run(Self.launch("inner", memPath: Self.ram)).status == 0)
         #expect(try await console.run(Self.launch("huge", memPath: "/dev/hugepages/huge.ram")).status == 0)
@@ -95,15 +121,19 @@ struct PreservingSwitchEndToEndTests {
         #expect(refused.status == 1 && refused.output.contains("huge") && refused.output.contains("--allow-cold"), "\(refused.output)")
         _ = try await console.run("hostimg-agent qmp /run/hostimg/vms/huge.qmp quit; sleep 1; rm -f /run/hostimg/vms/huge.qmp")
 
-        // Version 2 by kexec: the VM is relaunched (another pid) and keeps counting from where it was.
-        let pid = try #require(try await Self.plan(console).first?["pid"] as? Int)
+        // Version 2 by kexec: the VMs are relaunched (other pids) and go on from where they were.
+        let pid = try #require(try await Self.pid(console, "inner"))
+        let linuxPid = try #require(try await Self.pid(console, InnerLinuxGuest.name))
+        var linux = try await InnerLinuxGuest.reading(console)
         let before = try await Self.counter(console)
         try await SwitchEndToEndTests.switchAndWait(console, "hostimg switch \(SwitchEndToEndTests.device(0))", landing: builds.v2.rootHash)
         _ = try await console.run("until systemctl is-active -q hostimg-health.service; do sleep 1; done", timeout: .seconds(600))
         let after = try await Self.counter(console)
         #expect(after >= before, "the counter went back: \(before) before the switch, \(after) after")
-        let relaunched = try #require(try await Self.plan(console).first?["pid"] as? Int)
+        let relaunched = try #require(try await Self.pid(console, "inner"))
         #expect(relaunched != pid, "the inner QEMU was not relaunched")
+        #expect(try await Self.pid(console, InnerLinuxGuest.name).map { $0 != linuxPid } == true, "the Linux guest's QEMU was not relaunched")
+        linux = try await Self.expectContinued(console, from: linux, "across the kexec to v2")
         var status = try await Self.vmStatus(console)
         #expect(status["state"] as? String == "resumed" && (status["blackoutSeconds"] as? Double ?? 0) > 0, "\(status)")
 
@@ -117,6 +147,7 @@ struct PreservingSwitchEndToEndTests {
         _ = try await console.run("systemctl is-system-running --wait", timeout: .seconds(900))
         _ = try await console.run("until systemctl is-active -q hostimg-health.service; do sleep 1; done", timeout: .seconds(600))
         #expect(try await Self.counter(console) >= beforeRollback, "the counter went back across the rollback")
+        linux = try await Self.expectContinued(console, from: linux, "across the rollback from v3")
         status = try await Self.vmStatus(console)
         #expect(status["state"] as? String == "resumed", "\(status)")
 

@@ -21,8 +21,9 @@ final class HostFixture {
     let trust: String
     let actions: FakeActions
 
-    init(version: String = "0.2.0", trusted: Bool = true) throws {
-        base = try SlotInstallerTests.Fixture(version: version, uki: true)
+    /// `slotFacts`: the bundle manifest's command line and QEMU version (none when nil).
+    init(version: String = "0.2.0", trusted: Bool = true, slotFacts: (commandLine: String, qemu: String?)? = nil) throws {
+        base = try SlotInstallerTests.Fixture(version: version, uki: true, slotFacts: slotFacts)
         esp = base.scratch.path("efi")
         journal = base.scratch.path("state/hostimg/journal")
         trust = base.scratch.path("trust")
@@ -91,6 +92,8 @@ final class FakeActions: HostActions, @unchecked Sendable {
     var boot = 1
     var clock = 1_800_000_000.0
     var kexecProblem: String?
+    /// More of the running kernel's command line, after `roothash=` (e.g. a `memmap=`).
+    var commandLineExtra = ""
     var failKexecLoad: String?
     var watchdog: HostWatchdog.Armed = .armed(seconds: 600)
     private(set) var loaded: [String] = []
@@ -101,7 +104,7 @@ final class FakeActions: HostActions, @unchecked Sendable {
     init(running: [UInt8]) { self.running = running }
 
     func nextBoot() { boot += 1 }
-    func commandLine() throws -> String { "console=ttyS0 roothash=\(Hex.encode(running)) ro" }
+    func commandLine() throws -> String { "console=ttyS0 roothash=\(Hex.encode(running)) ro" + commandLineExtra }
     func moment() -> SwitchJournal.Moment {
         clock += 1.5
         return SwitchJournal.Moment(seconds: clock, bootID: "boot-\(boot)")

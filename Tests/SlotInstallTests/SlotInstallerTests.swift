@@ -29,7 +29,8 @@ import TestSupport
 
         /// `uki`: the bundle also carries a UKI (systemd's stub, a dummy kernel and initrd)
         /// whose command line boots its root hash, as a host install needs.
-        init(name: String = "qemu-dev", version: String = "0.2.0", signer: DevelopmentIdentity? = nil, uki: Bool = false) throws {
+        init(name: String = "qemu-dev", version: String = "0.2.0", signer: DevelopmentIdentity? = nil, uki: Bool = false,
+             slotFacts: (commandLine: String, qemu: String?)? = nil) throws {
             scratch = try ScratchDirectory()
             let identity = try DevelopmentIdentity.generate(commonName: "installer test", validityDays: 2, keyType: .rsa2048)
             certificatePEM = Array(identity.certificatePEM.utf8)
@@ -68,7 +69,9 @@ import TestSupport
             try UpdateBundle.write(
                 to: bundle, name: name, version: version, rootHash: Hex.encode(rootHash),
                 payloads: payloads,
-                signer: UpdateBundle.Signer(key: key, certificate: signingCertificate), mtime: 0)
+                signer: UpdateBundle.Signer(key: key, certificate: signingCertificate), mtime: 0,
+                commandLine: slotFacts.map { "console=ttyS0 roothash=\(Hex.encode(rootHash)) ro " + $0.commandLine },
+                qemuVersion: slotFacts?.qemu)
         }
 
         var diskBytes: Data { (try? Data(contentsOf: URL(fileURLWithPath: disk))) ?? Data() }

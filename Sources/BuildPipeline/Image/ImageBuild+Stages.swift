@@ -216,7 +216,8 @@ struct BundleStage: BuildStage {
         let bundle = outputs.temporary(for: options.bundlePath)
         state.bundle = try UpdateBundle.write(
             to: bundle, name: options.name, version: options.version, rootHash: state.rootHashHex,
-            payloads: payloads, signer: signer, mtime: options.sourceDateEpoch, progress: state.progress(.bundle))
+            payloads: payloads, signer: signer, mtime: options.sourceDateEpoch,
+            commandLine: state.boot?.commandLine, qemuVersion: state.boot == nil ? nil : options.qemuVersion, progress: state.progress(.bundle))
         return "\(options.bundlePath): \(Size.describe(fileSize(bundle)))"
     }
 }

@@ -52,6 +52,9 @@ public struct ImageBuild: Sendable {
         /// signer's (nil: the signer's certificate, none for an unsigned build). The `host`
         /// stage bakes them into the tree (`HostFiles.trustDirectory`); see `trustStore`.
         public var trustedCertificates: [Certificate]?
+        /// The Debian version of the tree's `qemu-system-x86` (nil: none), written into the
+        /// bundle's manifest for a VM-preserving switch's plan.
+        public var qemuVersion: String?
 
         public init(output: String, name: String, version: String, sourceDateEpoch: Int64, seed: [UInt8],
                     diskSize: UInt64? = nil, slotSize: UInt64 = Manifest.Disk.defaultSlotSize,

@@ -87,6 +87,7 @@ extension Pipeline {
             stateSize: disk.stateSize?.value ?? Manifest.Disk.defaultStateSize, signer: signer)
         imageOptions.bootTries = state.manifest.boot.triesValue
         imageOptions.secureBoot = state.manifest.boot.secureBootValue
+        imageOptions.qemuVersion = state.installed.first { $0.name == "qemu-system-x86" }?.version
         do {
             try FileManager.default.createDirectory(atPath: options.output, withIntermediateDirectories: true)
         } catch {
