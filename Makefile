@@ -53,13 +53,18 @@ e2e: deps
 # mmdebstrap for the same package set, the image stage against mkfs.erofs + veritysetup, the
 # initrd (its size, the time to make it) and boot against initramfs-tools under QEMU, and the
 # install phase of `hostimg switch --disk` against zstd | dd and RAUC (rauc install) writing
-# the same root payload into the same partition (needs root and the network to Debian's mirror).
+# the same root payload into the same partition (needs root and the network to Debian's mirror),
+# and a VM-preserving switch's blackout for 64 MiB, 512 MiB and 2 GiB guests with their RAM kept
+# in place beside the same guests with their RAM in the migration stream (the agent's code
+# against the bare QEMU sequence; QEMU TCG, no kexec).
 bench: deps
 	@for p in mmdebstrap bc rauc squashfs-tools; do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || { $(SUDO) apt-get install -y -q $$p || exit 1; }; done
 	$(SWIFT) build -c release --product hostimg
 	$(SWIFT) build -c release --product hostimg-init
 	$(SWIFT) build -c release --product hostimg-bench
+	$(SWIFT) build -c release --product hostimg-vm-bench
 	.build/release/hostimg-bench --hostimg .build/release/hostimg
+	.build/release/hostimg-vm-bench
 	scripts/bench-rootfs.sh manifests/qemu-dev.yaml
 	scripts/bench-image.sh manifests/qemu-dev.yaml
 	scripts/bench-boot.sh manifests/qemu-dev.yaml

@@ -125,6 +125,11 @@ let package = Package(
             name: "hostimg-bench",
             dependencies: ["Manifests", .product(name: "Yams", package: "Yams")]
         ),
+        // `make bench`: a VM-preserving switch's blackout against guest RAM (issue 16).
+        .executableTarget(
+            name: "hostimg-vm-bench",
+            dependencies: ["HostSwitch", "Agent", "VMM", "QMP", "SystemIO"]
+        ),
 
         // `make fuzz`: coverage-guided fuzzing (libFuzzer) of every reader of an artefact a
         // host receives, one executable per reader over one harness; built normally, each

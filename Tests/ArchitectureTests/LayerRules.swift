@@ -26,7 +26,7 @@ struct LayerRules {
             ("test helpers", ["TestSupport"]),
             ("fuzzing", ["ReaderFuzzing", "fuzz-gpt", "fuzz-erofs", "fuzz-verity", "fuzz-verity-sig", "fuzz-bundle", "fuzz-pe",
                          "fuzz-fat"]),
-            ("executables", ["hostimg", "hostimg-init", "hostimg-agent", "hostimg-bench"]),
+            ("executables", ["hostimg", "hostimg-init", "hostimg-agent", "hostimg-bench", "hostimg-vm-bench"]),
             ("commands", ["HostImgCLI"]),
             ("build side", ["BuildPipeline", "Manifests", "Repository", "RootFS", "Configure", "Prune", "Drivers", "Debian"]),
             ("host side", ["HostImgInit", "Agent", "SlotInstall", "HostSwitch", "HTTPSource", "VMM", "QMP", "Slots", "BootEntries"]),
