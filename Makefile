@@ -46,6 +46,7 @@ test: deps
 # End-to-end runs against Debian's mirror (chroot into a built tree, QEMU boots of the image).
 e2e: deps
 	@command -v virt-fw-vars >/dev/null || python3 -m pip install -q virt-firmware
+	@command -v pyspdxtools >/dev/null || python3 -m pip install -q spdx-tools
 	$(SWIFT) build --build-tests
 	HOSTIMG_NETWORK_TESTS=1 $(SWIFT) test --skip-build --filter 'EndToEndTests|RepositoryTests'
 

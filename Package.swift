@@ -30,7 +30,7 @@ let package = Package(
             dependencies: [
                 "Manifests", "ContentStore", "FileTree", "Debian", "Repository", "RootFS", "Configure", "Prune",
                 "EROFS", "DMVerity", "GPT", "Bundle", "Crypto", "ELF", "Archive", "Zstd", "Drivers", "Slots",
-                "SystemIO", "ByteCodec", "PE", "FAT", "BootEntries",
+                "SystemIO", "ByteCodec", "PE", "FAT", "BootEntries", "SBOM",
             ]
         ),
         // The A/B slot model: a slot's three partitions, pairing, the running slot, states.
@@ -86,6 +86,8 @@ let package = Package(
         .target(name: "ELF", dependencies: ["ByteCodec"]),
         .target(name: "Configure", dependencies: ["Debian", "FileTree", "ContentStore", "ELF", "Crypto", "ByteCodec"]),
         .target(name: "Prune", dependencies: ["FileTree", "ContentStore", "ELF"]),
+        // Issue 17: the SPDX 2.3 SBOM of an image (licenses from Debian copyright files).
+        .target(name: "SBOM", dependencies: ["Debian", "Crypto"]),
 
         // Issue 4, the image stage: one module per on-disk format, pure of I/O policy.
         .target(name: "EROFS", dependencies: ["FileTree", "ContentStore", "SystemIO", "ByteCodec"]),
@@ -180,6 +182,7 @@ let package = Package(
         .testTarget(name: "DMVerityTests", dependencies: ["DMVerity", "Crypto", "ByteCodec", "TestSupport"]),
         .testTarget(name: "FATTests", dependencies: ["FAT", "SystemIO", "TestSupport"]),
         .testTarget(name: "GPTTests", dependencies: ["GPT", "Crypto", "SystemIO", "ByteCodec", "TestSupport"]),
+        .testTarget(name: "SBOMTests", dependencies: ["SBOM", "TestSupport"]),
         .testTarget(name: "SystemIOTests", dependencies: ["SystemIO", "TestSupport"]),
         .testTarget(name: "HostImgInitTests", dependencies: ["HostImgInit", "Slots", "GPT", "DMVerity", "Crypto", "ByteCodec", "SystemIO", "TestSupport"]),
         .testTarget(name: "BundleTests", dependencies: ["Bundle", "Crypto", "Zstd", "Archive", "TestSupport"]),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BuildPipeline
 import Dispatch
 
 #if canImport(Glibc)
@@ -11,7 +12,7 @@ import Darwin
 
 /// The version `hostimg --version` prints and SARIF reports as the driver version.
 public enum HostImgVersion {
-    public static let current = "0.1.0"
+    public static let current = HostImgRelease.version
     /// The project's home page, for SARIF's `tool.driver.informationUri` (an absolute URI).
     /// Unset until the project has a public address; SARIF leaves the field out meanwhile.
     public static let homepage: String? = nil

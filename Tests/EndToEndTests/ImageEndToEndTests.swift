@@ -40,6 +40,8 @@ struct ImageEndToEndTests {
         #expect(FileManager.default.contentsEqual(atPath: image, andPath: try #require(second.imagePath)), "images differ")
         #expect(FileManager.default.contentsEqual(atPath: bundle, andPath: try #require(second.bundlePath)), "bundles differ")
         let disk = try #require(first.report.disk)
+        try Self.checkSBOM(scratch.path("one/qemu-dev.spdx.json"), twin: scratch.path("two/qemu-dev.spdx.json"),
+                           lock: scratch.path("qemu-dev.lock"))
 
         let sgdisk = try Tools.run(try #require(Tools.find("sgdisk")), ["-v", image])
         #expect(sgdisk.stdoutText.contains("No problems found"), "\(sgdisk.stdoutText)")
@@ -69,6 +71,38 @@ struct ImageEndToEndTests {
 
         try Self.compareExtraction(of: rootFile, with: first.tree, store: try ContentStore(root: RootFSEndToEndTests.cache),
                                    scratch: scratch)
+    }
+
+    /// Issue 17's SBOM acceptance: pyspdxtools finds no error, every locked package is listed
+    /// with its SHA-256, and the second build's SBOM has the same bytes.
+    static func checkSBOM(_ path: String, twin: String, lock: String) throws {
+        #expect(FileManager.default.contentsEqual(atPath: path, andPath: twin), "the two builds' SBOMs differ")
+        if let validator = Tools.find("pyspdxtools") {
+            let result = try Tools.run(validator, ["-i", path])
+            #expect(result.status == 0, "\(result.stdoutText)\n\(result.stderr)")
+        } else {
+            Issue.record("pyspdxtools is not installed (python3 -m pip install spdx-tools)")
+        }
+        let document = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any] ?? [:]
+        let packages = document["packages"] as? [[String: Any]] ?? []
+        var listed: [String: String] = [:]
+        for package in packages {
+            let checksum = (package["checksums"] as? [[String: Any]])?.first?["checksumValue"] as? String
+            if let name = package["name"] as? String, let checksum { listed[name] = checksum }
+        }
+        let text = try String(contentsOfFile: lock, encoding: .utf8)
+        var locked = 0
+        for paragraph in text.components(separatedBy: "\n\n") {
+            let fields = Dictionary(paragraph.split(separator: "\n").compactMap { line -> (String, String)? in
+                guard let colon = line.firstIndex(of: ":") else { return nil }
+                return (String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
+            }, uniquingKeysWith: { first, _ in first })
+            guard let name = fields["Package"], let sha256 = fields["SHA256"] else { continue }
+            locked += 1
+            #expect(listed[name] == sha256, "\(name) is not in the SBOM with the lock's SHA-256")
+        }
+        #expect(locked > 50, "the lock lists only \(locked) packages")
+        #expect(packages.contains { $0["name"] as? String == "linux" }, "no kernel in the SBOM")
     }
 
     /// fsck.erofs 1.5 restores owners with --preserve but then loses setuid bits (lchown after

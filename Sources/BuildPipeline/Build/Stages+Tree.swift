@@ -58,6 +58,7 @@ struct UnpackStage: BuildStage {
         state.tree = unpacked
         state.installed = result.packages
         state.conflicts = result.conflicts
+        state.recordLicenses()
         for conflict in result.conflicts {
             state.observer(.warning("\(conflict.path) is shipped by \(conflict.packages.joined(separator: " and ")); the last one's file is kept"))
         }

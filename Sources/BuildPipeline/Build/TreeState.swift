@@ -5,6 +5,7 @@ import FileTree
 import Foundation
 import Manifests
 import RootFS
+import SBOM
 
 /// What the tree stages (resolve … drivers, rootfs) read and write as the build goes on.
 struct TreeState {
@@ -26,6 +27,8 @@ struct TreeState {
     /// The staged kernel once the drivers stage ran.
     var kernel: Drivers.Kernel?
     var tarPath: String?
+    /// Each package's declared license, read before the prune removes the copyright files.
+    var licenses: [String: DebianCopyright.Declared] = [:]
 
     init(options: Pipeline.Options, manifest: Manifest, kernelFile: KernelFile?, store: ContentStore,
          observer: @escaping BuildObserver) {
@@ -67,6 +70,11 @@ struct TreeState {
     /// Writes `report.json`, renames every output into place and returns the result.
     func finish() throws -> Pipeline.Result {
         let reportPath = options.output + "/report.json"
+        do {
+            try outputs.write(options.output + "/\(name).spdx.json", bytes: try sbomBytes())
+        } catch {
+            throw BuildError(stage: .sbom, cause: error)
+        }
         do {
             try outputs.write(reportPath, bytes: try Pipeline.encodeJSON(report, for: reportPath))
             try outputs.commit()
