@@ -18,6 +18,7 @@ let package = Package(
             name: "HostImgCLI",
             dependencies: [
                 "Manifests", "BuildPipeline", "Crypto", "Drivers", "ByteCodec", "SlotInstall", "Agent", "Bundle", "HostSwitch",
+                "Provenance", "Debian",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -30,7 +31,7 @@ let package = Package(
             dependencies: [
                 "Manifests", "ContentStore", "FileTree", "Debian", "Repository", "RootFS", "Configure", "Prune",
                 "EROFS", "DMVerity", "GPT", "Bundle", "Crypto", "ELF", "Archive", "Zstd", "Drivers", "Slots",
-                "SystemIO", "ByteCodec", "PE", "FAT", "BootEntries", "SBOM",
+                "SystemIO", "ByteCodec", "PE", "FAT", "BootEntries", "SBOM", "Provenance", "EditDistance",
             ]
         ),
         // The A/B slot model: a slot's three partitions, pairing, the running slot, states.
@@ -88,6 +89,8 @@ let package = Package(
         .target(name: "Prune", dependencies: ["FileTree", "ContentStore", "ELF"]),
         // Issue 17: the SPDX 2.3 SBOM of an image (licenses from Debian copyright files).
         .target(name: "SBOM", dependencies: ["Debian", "Crypto"]),
+        // Issue 17: SLSA provenance in a DSSE envelope, and its check.
+        .target(name: "Provenance", dependencies: ["Crypto", "ByteCodec"]),
 
         // Issue 4, the image stage: one module per on-disk format, pure of I/O policy.
         .target(name: "EROFS", dependencies: ["FileTree", "ContentStore", "SystemIO", "ByteCodec"]),
@@ -152,7 +155,8 @@ let package = Package(
         .executableTarget(name: "fuzz-fat", dependencies: ["ReaderFuzzing"]),
 
         .testTarget(name: "ManifestsTests", dependencies: ["Manifests", "HostTuning", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "HostImgCLITests", dependencies: ["HostImgCLI", "Manifests", "BuildPipeline", "SystemIO", "TestSupport"]),
+        .testTarget(name: "HostImgCLITests", dependencies: ["HostImgCLI", "Manifests", "BuildPipeline", "SystemIO", "TestSupport", "Debian", "FileTree",
+                                                     "ContentStore"]),
         // The module graph against the layers of docs/architecture.md.
         .testTarget(name: "ArchitectureTests"),
         .testTarget(name: "SlotsTests", dependencies: ["Slots", "GPT", "TestSupport"]),
@@ -183,6 +187,7 @@ let package = Package(
         .testTarget(name: "FATTests", dependencies: ["FAT", "SystemIO", "TestSupport"]),
         .testTarget(name: "GPTTests", dependencies: ["GPT", "Crypto", "SystemIO", "ByteCodec", "TestSupport"]),
         .testTarget(name: "SBOMTests", dependencies: ["SBOM", "TestSupport"]),
+        .testTarget(name: "ProvenanceTests", dependencies: ["Provenance", "Crypto", "TestSupport"]),
         .testTarget(name: "SystemIOTests", dependencies: ["SystemIO", "TestSupport"]),
         .testTarget(name: "HostImgInitTests", dependencies: ["HostImgInit", "Slots", "GPT", "DMVerity", "Crypto", "ByteCodec", "SystemIO", "TestSupport"]),
         .testTarget(name: "BundleTests", dependencies: ["Bundle", "Crypto", "Zstd", "Archive", "TestSupport"]),
@@ -195,6 +200,6 @@ let package = Package(
         .testTarget(name: "FuzzRegressionTests", dependencies: ["ReaderFuzzing"]),
         // `make e2e`: the stages against Debian's mirror, chroot, QEMU. Skipped without
         // HOSTIMG_NETWORK_TESTS=1.
-        .testTarget(name: "EndToEndTests", dependencies: ["BuildPipeline", "PE", "Manifests", "HostTuning", "SlotInstall", "Agent", "Bundle", "Debian", "ELF", "EROFS", "FileTree", "ContentStore", "Crypto", "Drivers", "RootFS", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["BuildPipeline", "Provenance", "PE", "Manifests", "HostTuning", "SlotInstall", "Agent", "Bundle", "Debian", "ELF", "EROFS", "FileTree", "ContentStore", "Crypto", "Drivers", "RootFS", "TestSupport"]),
     ]
 )

@@ -3,6 +3,7 @@ import Crypto
 import Foundation
 import BuildPipeline
 import Manifests
+import Provenance
 
 extension HostImg {
     /// `hostimg verify IMAGE|BUNDLE`: check an artefact as a host would.
@@ -25,6 +26,12 @@ extension HostImg {
                 Signatures are checked against --cert; without it they are reported as \
                 unchecked (not failed). Nothing is mounted or written.
 
+                With --provenance, the path is a build's NAME.provenance.json (or the build's \
+                output directory holding one): the DSSE envelope's signature against --cert \
+                (required: a provenance is not trusted unsigned), the in-toto statement, and \
+                the SHA-256 of every subject (image, bundle, UKIs, SBOM) against the file of \
+                that name beside the envelope.
+
                 One line per part: 'ok', 'FAILED', 'skipped' or 'warning', the part, the \
                 detail. Exit status 0 when nothing failed, 1 when a part failed (the line \
                 names it), 2 when the file cannot be read or is neither an image nor a bundle.
@@ -43,9 +50,13 @@ extension HostImg {
         @Option(help: ArgumentHelp("Output format: text or json.", valueName: "format"))
         var format: ReportFormat = .text
 
+        @Flag(help: "Check a build's signed provenance (NAME.provenance.json) and every subject it names.")
+        var provenance = false
+
         func run() async throws {
             let console = Console.current
             let certificate = try trust.loadCertificate()
+            if provenance { return try checkProvenance(certificate: certificate) }
             let report: VerificationReport
             do {
                 report = try ArtifactVerifier.verify(path: path, certificate: certificate)
@@ -67,6 +78,44 @@ extension HostImg {
             }
             if !report.passed { throw ExitCode.findings }
         }
+    }
+}
+
+extension HostImg.Verify {
+    func checkProvenance(certificate: Certificate?) throws {
+        let console = Console.current
+        guard let certificate else {
+            console.error("hostimg: error: --provenance needs --cert: a provenance is only as good as the key that signed it")
+            throw ExitCode.usage
+        }
+        var envelope = path
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            let found = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).filter { $0.hasSuffix(".provenance.json") }
+            guard found.count == 1, let name = found.first else {
+                console.error("hostimg: error: \(path) holds \(found.count) *.provenance.json files; name the one to check")
+                throw ExitCode.usage
+            }
+            envelope = path + "/" + name
+        }
+        let results: [ProvenanceCheck.Result]
+        do {
+            results = try ProvenanceCheck.check(envelope: envelope, certificate: certificate)
+        } catch {
+            console.error("hostimg: error: \(error)")
+            throw ExitCode.usage
+        }
+        switch format {
+        case .json:
+            console.write(try JSONText.encode(results))
+        case .text:
+            for result in results {
+                console.write("\((result.passed ? "ok" : "FAILED").padding(toLength: 8, withPad: " ", startingAt: 0)) \(result.part): \(result.detail)\n")
+            }
+            let failed = results.filter { !$0.passed }.map(\.part)
+            console.error(failed.isEmpty ? "\(envelope): provenance verified" : "\(envelope): FAILED: \(failed.joined(separator: ", "))")
+        }
+        if results.contains(where: { !$0.passed }) { throw ExitCode.findings }
     }
 }
 

@@ -5,6 +5,7 @@ import FileTree
 import Foundation
 import BuildPipeline
 import Manifests
+import Provenance
 import Testing
 import TestSupport
 
@@ -42,6 +43,7 @@ struct ImageEndToEndTests {
         let disk = try #require(first.report.disk)
         try Self.checkSBOM(scratch.path("one/qemu-dev.spdx.json"), twin: scratch.path("two/qemu-dev.spdx.json"),
                            lock: scratch.path("qemu-dev.lock"))
+        try Self.checkProvenance(scratch.path("one/qemu-dev.provenance.json"), cert: cert)
 
         let sgdisk = try Tools.run(try #require(Tools.find("sgdisk")), ["-v", image])
         #expect(sgdisk.stdoutText.contains("No problems found"), "\(sgdisk.stdoutText)")
@@ -103,6 +105,24 @@ struct ImageEndToEndTests {
         }
         #expect(locked > 50, "the lock lists only \(locked) packages")
         #expect(packages.contains { $0["name"] as? String == "linux" }, "no kernel in the SBOM")
+    }
+
+    /// The build's signed provenance names the image, the bundle, the UKI and the SBOM, and
+    /// verifies; a flipped byte in the SBOM fails it, naming the SBOM.
+    static func checkProvenance(_ path: String, cert: String) throws {
+        let certificate = try Certificate(pemFile: cert)
+        let results = try ProvenanceCheck.check(envelope: path, certificate: certificate)
+        #expect(results.allSatisfy { $0.passed }, "\(results)")
+        #expect(results.map(\.part) == ["signature", "statement", "subject qemu-dev.bundle", "subject qemu-dev.img",
+                                        "subject qemu-dev.spdx.json", "subject qemu-dev_0.1.0.efi"], "\(results)")
+        let sbom = (path as NSString).deletingLastPathComponent + "/qemu-dev.spdx.json"
+        let original = try Data(contentsOf: URL(fileURLWithPath: sbom))
+        var flipped = original
+        flipped[flipped.count / 2] ^= 0x01
+        try flipped.write(to: URL(fileURLWithPath: sbom))
+        defer { try? original.write(to: URL(fileURLWithPath: sbom)) }
+        #expect(try ProvenanceCheck.check(envelope: path, certificate: certificate).filter { !$0.passed }.map(\.part)
+                == ["subject qemu-dev.spdx.json"])
     }
 
     /// fsck.erofs 1.5 restores owners with --preserve but then loses setuid bits (lchown after

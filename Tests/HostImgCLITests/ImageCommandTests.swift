@@ -157,7 +157,7 @@ struct ImageCommandTests {
             let arguments = ["build", manifest, "-o", directory + "/out", "--cache", directory + "/cache", "--unsigned"]
             #expect(await hostimg(arguments).status == 0)
             let before = try Self.snapshot(directory + "/out")
-            #expect(before.keys.sorted() == ["cli.bundle", "cli.img", "report.json"])
+            #expect(before.keys.sorted() == ["cli.bundle", "cli.img", "cli.spdx.json", "report.json"])
             // Another root, so every output of the next build differs.
             try Data("another\n".utf8).write(to: URL(fileURLWithPath: directory + "/root/etc/hostname"))
             try Self.retar(directory)

@@ -10,24 +10,25 @@ import VMM
 /// real QEMU running a preserved VM: a reservation that differs from the running slot's, or a
 /// QEMU the VM's stream cannot reach, refuses the switch in phase 0 (`--plan` included) with
 /// nothing written and the VM still running; the same region and QEMU plan `preserve`.
-@Suite(.serialized, .enabled(if: Tools.find("qemu-system-x86_64") != nil, "qemu-system-x86_64 is not installed"))
-struct VMPlanFromManifestTests {
+/// Part of `VMSwitchTests` (serialized): one spinning QEMU guest at a time, not two, on a
+/// machine of two cores.
+extension VMSwitchTests {
     /// What one `--plan` run gave: its outcome or error, and whether it wrote or loaded anything.
-    struct Run: Sendable {
+    struct PlanRun: Sendable {
         var planned: String?
         var error: String?
         var wroteOrLoaded: Bool
         var manifestSays: (commandLine: String?, qemu: String?)
     }
 
-    static func plan(_ vms: VMSwitch.Options, bundleReserves memmap: String, qemu: String?) throws -> Run {
+    static func planAgainstManifest(_ vms: VMSwitch.Options, bundleReserves memmap: String, qemu: String?) throws -> PlanRun {
         let host = try HostFixture(slotFacts: (commandLine: memmap, qemu: qemu))
         host.actions.commandLineExtra = " memmap=1G!4G"
         var options = host.options()
         options.planOnly = true
         options.vms = vms
         let bundle = try UpdateBundle.Reader(path: host.base.bundle)
-        var run = Run(wroteOrLoaded: false, manifestSays: (bundle.manifest.commandLine, bundle.manifest.qemuVersion))
+        var run = PlanRun(wroteOrLoaded: false, manifestSays: (bundle.manifest.commandLine, bundle.manifest.qemuVersion))
         do {
             let outcome = try HostSwitch(options: options, host: host.actions, report: { _ in }).run(bundle)
             if case let .planned(text, json) = outcome, json != nil { run.planned = text } else { run.error = "\(outcome)" }
@@ -54,7 +55,7 @@ struct VMPlanFromManifestTests {
         ]
         let vms = setup.options
         for (memmap, qemu, refusal) in cases {
-            let run = try await VMSwitchTests.offPool { try Self.plan(vms, bundleReserves: memmap, qemu: qemu) }
+            let run = try await VMSwitchTests.offPool { try Self.planAgainstManifest(vms, bundleReserves: memmap, qemu: qemu) }
             let label = "\(memmap), QEMU \(qemu ?? "none")"
             #expect(run.manifestSays.commandLine?.hasSuffix(memmap) == true && run.manifestSays.qemu == qemu, "\(label)")
             if let refusal {

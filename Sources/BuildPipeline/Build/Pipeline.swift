@@ -160,7 +160,7 @@ public struct Pipeline {
         // The root file system's size: the EROFS image, as the tar's size is for `rootfs`.
         state.report.rootfsBytes = built.report.fileSystem.bytes
         state.report.stages = built.stages
-        var result = try state.finish()
+        var result = try state.finish(signer: signer)
         result.imagePath = built.report.path
         result.bundlePath = built.report.bundlePath
         return result

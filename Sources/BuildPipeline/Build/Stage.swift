@@ -14,8 +14,9 @@ public enum StageName: String, Sendable, Codable, CaseIterable, CustomStringConv
     /// `host`: hostimg's own files in the tree (agent, health gate, ESP mount); `uki`: one
     /// unified kernel image per filled slot; `esp`: the FAT file system of the ESP.
     case layout, host, erofs, verity, sign, boot, uki, esp, disk, bundle
-    /// `sbom`: NAME.spdx.json (SPDX 2.3) beside the outputs.
-    case sbom
+    /// `sbom`: NAME.spdx.json (SPDX 2.3) beside the outputs; `provenance`: NAME.provenance.json
+    /// (SLSA provenance v1 in a DSSE envelope signed with the image key).
+    case sbom, provenance
     case report
 
     public var description: String { rawValue }

@@ -67,13 +67,21 @@ struct TreeState {
                         lockPath: lockPath)
     }
 
-    /// Writes `report.json`, renames every output into place and returns the result.
-    func finish() throws -> Pipeline.Result {
+    /// Writes the SBOM, the provenance (signed builds), `report.json`, renames every output
+    /// into place and returns the result.
+    func finish(signer: SigningIdentity? = nil) throws -> Pipeline.Result {
         let reportPath = options.output + "/report.json"
         do {
             try outputs.write(options.output + "/\(name).spdx.json", bytes: try sbomBytes())
         } catch {
             throw BuildError(stage: .sbom, cause: error)
+        }
+        if let signer {
+            do {
+                try outputs.write(options.output + "/\(name).provenance.json", bytes: try provenanceBytes(signer: signer))
+            } catch {
+                throw BuildError(stage: .provenance, cause: error)
+            }
         }
         do {
             try outputs.write(reportPath, bytes: try Pipeline.encodeJSON(report, for: reportPath))
