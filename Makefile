@@ -5,7 +5,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := pkg-config libarchive-dev libzstd-dev libssl-dev libkmod-dev \
 	erofs-utils cryptsetup-bin gdisk fdisk dosfstools mtools kmod libarchive-tools \
 	sbsigntool qemu-system-x86 qemu-utils ovmf systemd-boot-efi zstd xz-utils openssl python3-yaml binutils \
-	systemd-container busybox-static
+	systemd-container busybox-static diffoscope-minimal
 HOSTIMG := .build/debug/hostimg
 
 .PHONY: all deps build demo test e2e bench clean fuzz fuzz-build fuzz-ci
@@ -43,12 +43,14 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
-# End-to-end runs against Debian's mirror (chroot into a built tree, QEMU boots of the image).
+# End-to-end runs against Debian's mirror (chroot into a built tree, QEMU boots of the image),
+# then the example built twice and compared byte for byte (build --verify).
 e2e: deps
 	@command -v virt-fw-vars >/dev/null || python3 -m pip install -q virt-firmware
 	@command -v pyspdxtools >/dev/null || python3 -m pip install -q spdx-tools
 	$(SWIFT) build --build-tests
 	HOSTIMG_NETWORK_TESTS=1 $(SWIFT) test --skip-build --filter 'EndToEndTests|RepositoryTests'
+	$(HOSTIMG) build --verify manifests/qemu-dev.yaml --locked
 
 # Lint throughput (in-process and one process), the warm-cache rootfs stage against
 # mmdebstrap for the same package set, the image stage against mkfs.erofs + veritysetup, the

@@ -92,6 +92,21 @@ extension HostImg {
         )
         var lock: String?
 
+        @Flag(
+            help: ArgumentHelp(
+                "Build twice and compare every output byte for byte.",
+                discussion: """
+                    Two builds in fresh temporary directories from the same lock, seed and \
+                    SOURCE_DATE_EPOCH, unsigned (signatures are made from these bytes afterwards, \
+                    and an ECDSA signature differs every time by design). A difference names the \
+                    output, its first differing byte and what lies there: the partition and the \
+                    file inside the root file system, the bundle member, the UKI section, the line \
+                    of a text output. report.json is left out (it records each stage's duration). \
+                    Exit 1 on a difference (both builds are kept and named), 0 \
+                    when every output is identical (the builds are removed).
+                    """))
+        var verify = false
+
         @OptionGroup(title: "Signing")
         var signing: SigningOptions
 
@@ -122,6 +137,7 @@ extension HostImg {
             if target == .image {
                 options.image = try imageRequest(console: console)
             }
+            if verify { return try await verifyReproducible(options, console: console) }
             let progress = BuildProgress.forProcess(console: console)
             do {
                 let result = try await Pipeline(options) { progress.handle($0) }.run()
@@ -142,7 +158,7 @@ extension HostImg {
             }
         }
 
-        private func imageRequest(console: Console) throws -> ImageRequest {
+        func imageRequest(console: Console) throws -> ImageRequest {
             var request = ImageRequest(signing: try signing.choice(), environment: console.environment)
             if let text = seed ?? console.environment["HOSTIMG_SEED"] {
                 guard let bytes = Hex.decode(text), bytes.count == 16 else {

@@ -42,9 +42,9 @@ final class FakeQMPServer: @unchecked Sendable {
         }
     }
 
-    /// Waits (at most 60 s) until the script has run and the client's socket is closed.
+    /// Waits (at most 600 s) until the script has run and the client's socket is closed.
     func waitUntilDone() {
-        _ = finished.wait(timeout: .now() + 60)
+        _ = finished.wait(timeout: .now() + 600)
     }
 
     deinit { Glibc.close(listener) }
@@ -77,7 +77,7 @@ final class FakeQMPPeer: @unchecked Sendable {
                 return try? JSONValue(parsing: line)
             }
             var ready = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            guard poll(&ready, 1, 60_000) == 1 else { return nil }
+            guard poll(&ready, 1, 600_000) == 1 else { return nil }
             var buffer = [UInt8](repeating: 0, count: 4096)
             let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             guard count > 0 else { return nil }
