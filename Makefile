@@ -8,7 +8,7 @@ APT_PACKAGES := pkg-config libarchive-dev libzstd-dev libssl-dev libkmod-dev \
 	systemd-container busybox-static diffoscope-minimal
 HOSTIMG := .build/debug/hostimg
 
-.PHONY: all deps build demo test e2e bench clean fuzz fuzz-build fuzz-ci
+.PHONY: all deps build demo test e2e bench clean fuzz fuzz-build fuzz-ci deb install
 
 all: build
 
@@ -51,6 +51,29 @@ e2e: deps
 	$(SWIFT) build --build-tests
 	HOSTIMG_NETWORK_TESTS=1 $(SWIFT) test --skip-build --filter 'EndToEndTests|RepositoryTests'
 	$(HOSTIMG) build --verify manifests/qemu-dev.yaml --locked
+
+# hostimg as a Debian package, out/hostimg_VERSION_amd64.deb: the release products with the
+# Swift runtime and Foundation linked statically (no Swift toolchain on the target), the init and
+# the agent under /usr/lib/hostimg/, man pages from --help, bash completion; lintian must report
+# no error. The static FoundationNetworking needs libcurl named on the link line; --as-needed
+# keeps it out of the agent and the init, which must run on hosts without it. `make install PREFIX=/usr/local` puts the same files under PREFIX for a source build.
+STATIC := $(SWIFT) build -c release --static-swift-stdlib -Xlinker --as-needed -Xlinker -lcurl --scratch-path .build-static
+PREFIX ?= /usr/local
+deb: deps
+	@for p in help2man lintian dpkg-dev libcurl4-openssl-dev; do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || { $(SUDO) apt-get install -y -q $$p || exit 1; }; done
+	$(STATIC) --product hostimg
+	$(STATIC) --product hostimg-init
+	$(STATIC) --product hostimg-agent
+	scripts/make-deb.sh .build-static/release out
+	lintian --fail-on error out/hostimg_*_amd64.deb
+
+install:
+	$(STATIC) --product hostimg
+	$(STATIC) --product hostimg-init
+	$(STATIC) --product hostimg-agent
+	install -D -m 0755 .build-static/release/hostimg $(DESTDIR)$(PREFIX)/bin/hostimg
+	install -D -m 0755 .build-static/release/hostimg-init $(DESTDIR)$(PREFIX)/lib/hostimg/hostimg-init
+	install -D -m 0755 .build-static/release/hostimg-agent $(DESTDIR)$(PREFIX)/lib/hostimg/hostimg-agent
 
 # Lint throughput (in-process and one process), the warm-cache rootfs stage against
 # mmdebstrap for the same package set, the image stage against mkfs.erofs + veritysetup, the

@@ -30,17 +30,16 @@ extension HostImg {
                 changed, and two builds of the same inputs give the same bytes. No root \
                 privileges, loop devices or namespaces are needed.
 
-                Writes into --output: NAME.img (GPT: ESP, slot A root + verity + verity-sig, \
-                slot B empty, state), NAME.bundle (signed manifest first, zstd payloads after) \
-                and report.json (sizes, root hash, partitions, what was pruned and why, time \
-                per stage), and the slot's boot files as plain files: vmlinuz, initrd.img and \
-                cmdline.txt (for QEMU direct boot and the agent's kexec); the lock file goes \
-                beside the manifest. `hostimg explain module NAME` says why a module was kept \
-                or dropped. `--stage rootfs` writes \
-                rootfs.tar (sorted, SOURCE_DATE_EPOCH times, numeric owners) instead.
-
-                Not built yet: the unified kernel image and boot loader; the ESP is left empty \
-                (boot the slot with the kernel, initrd and command line above).
+                Writes into --output: NAME.img (GPT: a FAT32 ESP with systemd-boot and the \
+                slot's UKI, slot A root + verity + verity-sig, slot B empty, state), \
+                NAME.bundle (signed manifest first, zstd payloads after), NAME.spdx.json (the \
+                SBOM), NAME.provenance.json (signed builds: SLSA provenance in a DSSE \
+                envelope), report.json (sizes, root hash, partitions, what was pruned and why, \
+                time per stage), and the slot's boot files: NAME_VERSION.efi (the UKI), \
+                vmlinuz, initrd.img and cmdline.txt; the lock file goes beside the manifest. \
+                `hostimg explain package|file|module NAME` says why something is in the image \
+                or not. `--stage rootfs` writes rootfs.tar (sorted, SOURCE_DATE_EPOCH times, \
+                numeric owners) instead.
                 """
         )
 

@@ -55,8 +55,12 @@ import TestSupport
             // length each time, so only the file's bytes differ, not the layout around it).
             let running = Atomic<Bool>(true)
             let writer = Thread {
+                // In place (no temporary file beside it, which the overlay would pick up too).
+                guard let handle = FileHandle(forWritingAtPath: nonce) else { return }
+                defer { try? handle.close() }
                 while running.load(ordering: .relaxed) {
-                    try? Data("\(UUID().uuidString)\n".utf8).write(to: URL(fileURLWithPath: nonce), options: .atomic)
+                    try? handle.seek(toOffset: 0)
+                    try? handle.write(contentsOf: Data("\(UUID().uuidString)\n".utf8))
                     usleep(2000)
                 }
             }

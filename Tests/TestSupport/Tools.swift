@@ -52,3 +52,10 @@ public final class ScratchDirectory {
     public func path(_ name: String) -> String { url.appendingPathComponent(name).path }
     deinit { try? FileManager.default.removeItem(at: url) }
 }
+
+/// Runs `body` in a task of high priority and waits for it: for a test whose assertions are
+/// wall-clock bounds (time-outs), so its jobs (and the tasks it starts, which inherit the
+/// priority) are not queued behind the run's CPU-bound tests on the few threads of the pool.
+public func urgently<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await Task(priority: .high) { try await body() }.value
+}

@@ -34,11 +34,18 @@ public struct BootInput: Sendable {
 
     /// A program the build puts into the image: `$variable`, else `name` beside the running
     /// executable.
+    /// `$VARIABLE`, else `name` beside this executable (a build tree), else in
+    /// `../lib/hostimg/` from it (an installed package: /usr/bin/hostimg and
+    /// /usr/lib/hostimg/NAME). The executable is /proc/self/exe, so a command found through
+    /// PATH finds its programs from any directory.
     static func locateProgram(_ name: String, variable: String, environment: [String: String]) -> String? {
         if let path = environment[variable], !path.isEmpty { return path }
-        let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
-        let candidate = executable.deletingLastPathComponent().appendingPathComponent(name).path
-        return FileManager.default.isExecutableFile(atPath: candidate) ? candidate : nil
+        let running = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            ?? URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath().path
+        let directory = URL(fileURLWithPath: running).deletingLastPathComponent()
+        let candidates = [directory.appendingPathComponent(name).path,
+                          directory.deletingLastPathComponent().appendingPathComponent("lib/hostimg/" + name).path]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 }
 
