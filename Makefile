@@ -40,6 +40,8 @@ demo: build
 	$(HOSTIMG) verify out/qemu-dev/qemu-dev.bundle --cert out/keys/cert.pem
 
 test: deps
+	@command -v pyspdxtools >/dev/null || python3 -m pip install -q spdx-tools
+	@python3 -c 'import securesystemslib.dsse' 2>/dev/null || python3 -m pip install -q in-toto
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
