@@ -52,6 +52,7 @@ e2e: deps
 	@command -v pyspdxtools >/dev/null || python3 -m pip install -q spdx-tools
 	$(SWIFT) build --build-tests
 	HOSTIMG_NETWORK_TESTS=1 $(SWIFT) test --skip-build --filter 'EndToEndTests|RepositoryTests'
+	$(SWIFT) build
 	$(HOSTIMG) build --verify manifests/qemu-dev.yaml --locked
 
 # hostimg as a Debian package, out/hostimg_VERSION_amd64.deb: the release products with the
