@@ -14,19 +14,19 @@ extension HostImg.Build {
             build.image = ImageRequest(signing: .unsigned, environment: console.environment)
             build.image.seed = try imageRequest(console: console).seed
         }
-        let first = (output: work + "/first", ())
-        let second = (output: work + "/second", ())
-        console.error("hostimg: build --verify: first build (kept as \(first.output))")
+        let first = work + "/first"
+        let second = work + "/second"
+        console.error("hostimg: build --verify: first build (kept as \(first))")
         let one = try await runForVerify(build, console: console)
-        try moveAside(build.output, to: first.output, console: console)
+        try moveAside(build.output, to: first, console: console)
         build.lockPath = one.lockPath ?? options.lockPath
         build.locked = true
-        console.error("hostimg: build --verify: second build (kept as \(second.output))")
+        console.error("hostimg: build --verify: second build (kept as \(second))")
         _ = try await runForVerify(build, console: console)
-        try moveAside(build.output, to: second.output, console: console)
+        try moveAside(build.output, to: second, console: console)
         let differences: [ReproducibilityCheck.Difference]
         do {
-            differences = try ReproducibilityCheck.compare(first.output, second.output)
+            differences = try ReproducibilityCheck.compare(first, second)
         } catch {
             console.error("hostimg: error: cannot compare the two builds: \(error)")
             throw ExitCode.findings
@@ -34,10 +34,10 @@ extension HostImg.Build {
         guard differences.isEmpty else {
             for difference in differences { console.write("differs  \(difference)\n") }
             console.error("hostimg: build --verify: \(differences.count) output(s) differ between two builds of \(manifest); "
-                          + "both are kept: \(first.output) and \(second.output)")
+                          + "both are kept: \(first) and \(second)")
             throw ExitCode.findings
         }
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: first.output)
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: first)
             .filter { !$0.hasPrefix(".") && !ReproducibilityCheck.notCompared.contains($0) }.sorted()) ?? []
         for name in names { console.write("same     \(name)\n") }
         console.error("hostimg: build --verify: \(names.count) outputs identical across two builds of \(manifest)")

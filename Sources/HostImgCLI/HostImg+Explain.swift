@@ -44,22 +44,11 @@ extension HostImg {
                 let drivers: Drivers.Report
                 switch (source.report, source.manifest) {
                 case let (path?, nil):
-                    guard let data = FileManager.default.contents(atPath: path) else {
-                        console.error("hostimg: error: cannot read \(path)")
+                    guard let found = try ExplainSource.readReport(path).drivers else {
+                        console.error("hostimg: error: \(path) has no driver section (the tree had no kernel)")
                         throw ExitCode.usage
                     }
-                    do {
-                        guard let found = try JSONDecoder().decode(BuildReport.self, from: data).drivers else {
-                            console.error("hostimg: error: \(path) has no driver section (the tree had no kernel)")
-                            throw ExitCode.usage
-                        }
-                        drivers = found
-                    } catch let code as ExitCode {
-                        throw code
-                    } catch {
-                        console.error("hostimg: error: \(path) is not a hostimg build report: \(error)")
-                        throw ExitCode.usage
-                    }
+                    drivers = found
                 case let (nil, manifest?):
                     guard let found = try await source.buildTree().report.drivers else {
                         console.error("hostimg: error: \(manifest)'s tree has no kernel")
@@ -92,6 +81,20 @@ struct ExplainSource: ParsableArguments {
 
     @Option(help: ArgumentHelp("Cache directory (with --manifest).", valueName: "dir"), completion: .directory)
     var cache: String?
+
+    /// A build's report.json; a file that cannot be read or decoded is printed and exits 2.
+    static func readReport(_ path: String) throws -> BuildReport {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            Console.current.error("hostimg: error: cannot read \(path)")
+            throw ExitCode.usage
+        }
+        do {
+            return try JSONDecoder().decode(BuildReport.self, from: data)
+        } catch {
+            Console.current.error("hostimg: error: \(path) is not a hostimg build report: \(error)")
+            throw ExitCode.usage
+        }
+    }
 
     /// The manifest's tree and report (a build stopped after the driver stage); a build error
     /// is printed and exits 1.

@@ -76,31 +76,19 @@ extension HostImg.Explain {
             let explanation: FileExplanation
             switch (source.report, source.manifest) {
             case let (path?, nil):
-                explanation = FileExplanation(path: self.path, tree: nil, pruned: try Self.prunedEntries(path), lock: nil)
+                explanation = FileExplanation(path: self.path, tree: nil, pruned: try ExplainSource.readReport(path).pruned?.entries ?? [],
+                                              lock: nil)
             case (nil, _?):
                 let result = try await source.buildTree()
-                let lock = try? result.lockPath.map { try LockFile(parsing: try String(contentsOfFile: $0, encoding: .utf8)) }
+                let lock = result.lockPath.flatMap { try? LockFile(parsing: String(contentsOfFile: $0, encoding: .utf8)) }
                 explanation = FileExplanation(path: path, tree: result.tree, pruned: result.report.pruned?.entries ?? [],
-                                              lock: lock ?? nil)
+                                              lock: lock)
             default:
                 console.error("hostimg: error: give exactly one of --report FILE and --manifest FILE")
                 throw ExitCode.usage
             }
             for line in explanation.lines { console.write(line + "\n") }
             if !explanation.present { throw ExitCode.findings }
-        }
-
-        static func prunedEntries(_ path: String) throws -> [PruneReportEntry] {
-            guard let data = FileManager.default.contents(atPath: path) else {
-                Console.current.error("hostimg: error: cannot read \(path)")
-                throw ExitCode.usage
-            }
-            do {
-                return try JSONDecoder().decode(BuildReport.self, from: data).pruned?.entries ?? []
-            } catch {
-                Console.current.error("hostimg: error: \(path) is not a hostimg build report: \(error)")
-                throw ExitCode.usage
-            }
         }
     }
 }

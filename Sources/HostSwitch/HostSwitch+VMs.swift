@@ -42,12 +42,9 @@ extension HostSwitch {
     /// the running VMs and this slot's reservation. A plan that becomes blocked refuses the
     /// switch with nothing written and nothing paused.
     func planVMs(_ vms: inout VMSwitch.Prepared?, manifest: UpdateBundle.Manifest) throws {
-        guard var prepared = vms, let commandLine = manifest.commandLine else { return }
-        let running = prepared.plan.entries.compactMap(\.qemuVersion)
+        guard let commandLine = manifest.commandLine else { return }
         let osRelease = manifest.qemuVersion.map { ["HOSTIMG_QEMU_VERSION": $0] } ?? [:]
-        prepared.replan(newQEMU: VMSwitch.newSlotQEMU(osRelease: osRelease, running: running))
-        vms = prepared
-        if let refusal = prepared.plan.refusal ?? regionChange(prepared, newCommandLine: commandLine) {
+        if let refusal = replan(&vms, osRelease: osRelease, commandLine: commandLine) {
             throw SwitchError.refused(refusal.hasSuffix("nothing was paused") ? refusal : refusal + "; nothing was paused")
         }
     }
@@ -56,17 +53,23 @@ extension HostSwitch {
     /// running ones. A plan that becomes blocked stops the switch with the slot installed and
     /// nothing paused.
     func replanVMs(_ vms: inout VMSwitch.Prepared?, entry: String, journal: inout SwitchJournal) throws {
-        guard var prepared = vms else { return }
-        let osRelease = (try? UKIOSRelease.read(entry)) ?? [:]
-        let running = prepared.plan.entries.compactMap(\.qemuVersion)
-        prepared.replan(newQEMU: VMSwitch.newSlotQEMU(osRelease: osRelease, running: running))
-        vms = prepared
-        let commandLine = (try? UKICommandLine.read(entry)) ?? ""
-        guard let refusal = prepared.plan.refusal ?? regionChange(prepared, newCommandLine: commandLine) else { return }
+        guard vms != nil, let refusal = replan(&vms, osRelease: (try? UKIOSRelease.read(entry)) ?? [:],
+                                                commandLine: (try? UKICommandLine.read(entry)) ?? "")
+        else { return }
         journal.fail(.stage, reason: refusal, at: host.moment())
         journal.result = .failed("the VMs cannot cross to the new slot: \(refusal); \(journal.name) \(journal.version) stays installed but is not booted")
         try? journal.save(options.journalPath)
         throw SwitchError.failed(phase: .stage, reason: refusal)
+    }
+
+    /// The plan against the new slot's QEMU (from its os-release fields) and its command line;
+    /// why it is blocked, or nil (also when no VM runs).
+    func replan(_ vms: inout VMSwitch.Prepared?, osRelease: [String: String], commandLine: String) -> String? {
+        guard var prepared = vms else { return nil }
+        let running = prepared.plan.entries.compactMap(\.qemuVersion)
+        prepared.replan(newQEMU: VMSwitch.newSlotQEMU(osRelease: osRelease, running: running))
+        vms = prepared
+        return prepared.plan.refusal ?? regionChange(prepared, newCommandLine: commandLine)
     }
 
     /// Why the new slot's reservation cannot take the preserved VMs: its command line (the

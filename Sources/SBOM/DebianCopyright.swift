@@ -1,4 +1,5 @@
 import Debian
+import Foundation
 
 /// The license a Debian package declares, from its `/usr/share/doc/PACKAGE/copyright` when that
 /// file is machine-readable (DEP-5, copyright-format 1.0): every `Files` paragraph's `License`
@@ -16,6 +17,8 @@ public enum DebianCopyright {
         public var references: [String: String] = [:]
     }
 
+    static let spaces = CharacterSet(charactersIn: " ")
+
     /// The copyright-format 1.0 URL's stable part (http or https, with or without the trailing slash).
     static let formatMarker = "copyright-format/1.0"
 
@@ -28,7 +31,7 @@ public enum DebianCopyright {
         var names: [String] = []
         for paragraph in paragraphs.dropFirst() where paragraph["Files"] != nil {
             guard let license = paragraph["License"], let first = license.split(separator: "\n").first else { continue }
-            let name = first.trimmingCharacters(in: " \t")
+            let name = first.trimmingCharacters(in: .whitespaces)
             if !name.isEmpty, !names.contains(name) { names.append(name) }
         }
         guard !names.isEmpty else { return Declared(expression: nil, comment: "no Files paragraph names a License") }
@@ -51,7 +54,7 @@ public enum DebianCopyright {
     /// `LicenseRef-` and the name with every character SPDX does not allow in an identifier
     /// replaced by `-`.
     static func licenseReference(_ name: String) -> String {
-        "LicenseRef-" + String(name.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-") ? $0 : "-" })
+        "LicenseRef-" + SPDXIdentifiers.cleaned(name)
     }
 
     /// The text a stand-alone `License: NAME` paragraph gives the name, or a sentence saying
@@ -60,19 +63,10 @@ public enum DebianCopyright {
         for paragraph in paragraphs where paragraph["Files"] == nil {
             guard let license = paragraph["License"] else { continue }
             let lines = license.split(separator: "\n", omittingEmptySubsequences: false)
-            guard let first = lines.first, first.trimmingCharacters(in: " \t") == name, lines.count > 1 else { continue }
-            return lines.dropFirst().map { $0.trimmingCharacters(in: " \t") == "." ? "" : $0.trimmingCharacters(in: " ") }
+            guard let first = lines.first, first.trimmingCharacters(in: .whitespaces) == name, lines.count > 1 else { continue }
+            return lines.dropFirst().map { $0.trimmingCharacters(in: .whitespaces) == "." ? "" : $0.trimmingCharacters(in: Self.spaces) }
                 .joined(separator: "\n")
         }
         return "The license named \"\(name)\" in the package's Debian copyright file, which gives no text for it."
-    }
-}
-
-extension StringProtocol {
-    func trimmingCharacters(in set: String) -> String {
-        var slice = Substring(self)
-        while let first = slice.first, set.contains(first) { slice.removeFirst() }
-        while let last = slice.last, set.contains(last) { slice.removeLast() }
-        return String(slice)
     }
 }

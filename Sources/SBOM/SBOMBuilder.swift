@@ -113,7 +113,7 @@ public enum SBOMBuilder {
                 relationships.append(.init(spdxElementId: id, relationshipType: "CONTAINS", relatedSpdxElement: kernelID))
             }
             for module in kernel.modules.sorted(by: { $0.path < $1.path }) {
-                let id = ids.make("module-" + module.path.split(separator: "/").last.map(String.init).orEmpty)
+                let id = ids.make("module-" + (module.path.split(separator: "/").last.map(String.init) ?? ""))
                 files.append(file(module, id: id))
                 relationships.append(.init(spdxElementId: kernelID, relationshipType: "CONTAINS", relatedSpdxElement: id))
             }
@@ -209,18 +209,12 @@ public enum SBOMBuilder {
         return formatter.string(from: Date(timeIntervalSince1970: TimeInterval(epoch)))
     }
 
+    /// RFC 3986 unreserved characters: all that purls and the namespace keep unencoded.
+    static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+
     /// RFC 3986 percent-encoding of everything but unreserved characters (purl, namespace).
     static func percentEncoded(_ text: String) -> String {
-        var out = ""
-        for byte in text.utf8 {
-            let scalar = Unicode.Scalar(byte)
-            if (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || "-._~".unicodeScalars.contains(scalar) {
-                out.unicodeScalars.append(scalar)
-            } else {
-                out += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
-            }
-        }
-        return out
+        text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? text
     }
 }
 
@@ -228,8 +222,13 @@ public enum SBOMBuilder {
 struct SPDXIdentifiers {
     private var used = Set<String>()
 
+    /// `text` with every character an SPDX identifier may not hold replaced by `-`.
+    static func cleaned(_ text: String) -> String {
+        String(text.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-") ? $0 : "-" })
+    }
+
     mutating func make(_ base: String) -> String {
-        let cleaned = String(base.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-") ? $0 : "-" })
+        let cleaned = Self.cleaned(base)
         var id = "SPDXRef-" + cleaned
         var counter = 2
         while used.contains(id) {
@@ -238,15 +237,5 @@ struct SPDXIdentifiers {
         }
         used.insert(id)
         return id
-    }
-}
-
-extension Optional where Wrapped == String {
-    var orEmpty: String { self ?? "" }
-}
-
-extension String {
-    func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }

@@ -54,4 +54,3 @@ public struct FileExplanation: Sendable, Equatable {
         }
     }
 }
-public typealias PruneReportEntry = PruneReport.Entry

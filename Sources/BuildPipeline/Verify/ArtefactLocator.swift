@@ -1,3 +1,4 @@
+import Bundle
 import EROFS
 import Foundation
 import GPT
@@ -41,24 +42,13 @@ enum ArtefactLocator {
         return label + ": " + (try reader.locate(within))
     }
 
-    /// The bundle's ustar member holding the byte.
+    /// The bundle member holding the byte (`UpdateBundle.Reader.members`).
     static func bundle(_ path: String, offset: UInt64) throws -> String {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return "byte \(offset) of the bundle" }
-        defer { try? handle.close() }
-        var position: UInt64 = 0
-        while true {
-            try handle.seek(toOffset: position)
-            guard let header = try handle.read(upToCount: 512), header.count == 512, header.contains(where: { $0 != 0 }) else {
-                return "the end-of-archive blocks"
-            }
-            let name = String(decoding: header.prefix(100).prefix { $0 != 0 }, as: UTF8.self)
-            let sizeText = String(decoding: header[124..<136].prefix { $0 != 0 && $0 != 0x20 }, as: UTF8.self)
-            let size = UInt64(sizeText, radix: 8) ?? 0
-            let dataEnd = position + 512 + (size + 511) / 512 * 512
-            if offset < position + 512 { return "the tar header of member \(name)" }
-            if offset < dataEnd { return "member \(name), byte \(offset - position - 512) of it" }
-            position = dataEnd
+        for member in try UpdateBundle.Reader(path: path).members where offset < member.end {
+            return offset < member.dataOffset ? "the tar header of member \(member.name)"
+                : "member \(member.name), byte \(offset - member.dataOffset) of it"
         }
+        return "the end-of-archive blocks"
     }
 
     /// The PE section (or headers) holding the byte.
